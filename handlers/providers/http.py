@@ -67,7 +67,9 @@ class UpstreamClient:
         status = response.status_code
         # Upstream auth problems are the gateway's configuration, not the caller's key.
         if status in (401, 403):
-            raise UpstreamError(502, f"{self.provider} refused the gateway's credentials: {upstream_message(response)}")
+            raise UpstreamError(
+                502, f"{self.provider} refused the gateway's credentials: {upstream_message(response)}"
+            )
         if status == 404:
             raise UpstreamError(404, f"{self.provider}: {upstream_message(response)}")
         if status >= 500 and status != 529:

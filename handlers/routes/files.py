@@ -1,0 +1,126 @@
+"""/v1/files routes: upload (multipart), list (both paging styles), metadata, content, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+from handlers.config import settings
+from handlers.errors import ApiError, invalid_request
+from handlers.ids import is_gateway_file_id, iso
+from handlers.routes.common import Context, context
+from handlers.services import files as service
+from handlers.storage.records import FileRecord
+from handlers.wire.files import DeletedFileOut, FileListOut, FileMetadataOut
+
+router = APIRouter(prefix="/anthropic/v1/files")
+
+
+def present(record: FileRecord) -> FileMetadataOut:
+    return FileMetadataOut(
+        id=record.id,
+        filename=record.filename,
+        mime_type=record.mime_type,
+        size_bytes=record.size_bytes,
+        created_at=record.created_at,
+        downloadable=record.downloadable,
+    )
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, f"file too large: this gateway accepts uploads up to {limit} bytes")
+
+
+@router.post("")
+async def upload_file(request: Request, ctx: Annotated[Context, Depends(context)]) -> FileMetadataOut:
+    limit = settings().max_upload_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:  # multipart framing allowance
+        raise _too_large(limit)
+    provider = ctx.provider_for_create()
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise invalid_request("upload a file as multipart/form-data with a part named 'file'")
+    form = await request.form()
+    part = form.get("file")
+    if not isinstance(part, UploadFile):
+        raise invalid_request("multipart body has no file part named 'file'")
+    content = await part.read()
+    if len(content) > limit:
+        raise _too_large(limit)
+    part_type = part.headers.get("content-type")
+    record = await run_in_threadpool(
+        service.upload_file, ctx.owner, provider, part.filename, part_type, content
+    )
+    return present(record)
+
+
+@router.get("")
+def list_files(
+    ctx: Annotated[Context, Depends(context)],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    after_id: str | None = None,
+    before_id: str | None = None,
+    page: str | None = None,
+) -> FileListOut:
+    if page:
+        after_id = service.decode_page_token(page)
+    if after_id and before_id:
+        raise invalid_request("send at most one of after_id, before_id and page")
+    found, has_more = service.list_files(ctx.owner, limit, after_id, before_id, ctx.provider_header)
+    data = [present(r) for r in found]
+    last_id = data[-1].id if data else None
+    return FileListOut(
+        data=data,
+        has_more=has_more,
+        first_id=data[0].id if data else None,
+        last_id=last_id,
+        next_page=service.encode_page_token(last_id) if (has_more and last_id) else None,
+    )
+
+
+def _raw_provider(ctx: Context, file_id: str) -> str | None:
+    """A provider's own file id (e.g. OpenAI ``file-abc123``) is passed through, but only where owner isolation
+    does not apply: open mode or an admin key, with a provider header naming where the id lives."""
+    if is_gateway_file_id(file_id) or ctx.provider_header in (None, "anthropic"):
+        return None
+    return ctx.provider_header if ctx.caller.admin else None
+
+
+@router.get("/{file_id}")
+def retrieve_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> FileMetadataOut:
+    raw = _raw_provider(ctx, file_id)
+    if raw:
+        up = service.raw_upstream_file(raw, file_id)
+        return FileMetadataOut(
+            id=file_id,
+            filename=up.filename,
+            mime_type=up.mime_type,
+            size_bytes=up.size_bytes,
+            created_at=iso(up.created_at),
+            downloadable=up.downloadable,
+        )
+    return present(service.get_owned_file(ctx.owner, file_id))
+
+
+@router.get("/{file_id}/content")
+def download_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> Response:
+    raw = _raw_provider(ctx, file_id)
+    if raw:
+        content = service.raw_download(raw, file_id)
+        return Response(content, media_type="application/octet-stream")
+    content, mime_type = service.download_file(ctx.owner, file_id)
+    return Response(content, media_type=mime_type)
+
+
+@router.delete("/{file_id}")
+def delete_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> DeletedFileOut:
+    raw = _raw_provider(ctx, file_id)
+    if raw:
+        service.raw_delete(raw, file_id)
+    else:
+        service.delete_file(ctx.owner, file_id)
+    return DeletedFileOut(id=file_id)

@@ -1,0 +1,244 @@
+"""The batch lifecycle shared by every provider: create, refresh, cancel, delete, list.
+
+Materializing results lives in ``services.materialize``; the poller and the retrieve route both call it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from handlers.errors import ApiError, invalid_request, not_found
+from handlers.ids import iso, new_batch_id, utcnow
+from handlers.log import log_event
+from handlers.providers import get_provider
+from handlers.providers.base import FileRef, PreparedShard
+from handlers.services import paging
+from handlers.storage import bucket, table
+from handlers.storage.records import ENDED, IN_PROGRESS, SUBMITTING, BatchRecord, FileRecord
+
+REFRESH_AFTER_SECONDS = 3.0
+UPSTREAM_WORKERS = 8
+
+
+def referenced_file_ids(requests: Iterable[dict]) -> list[str]:
+    """Every ``source: {"type": "file", "file_id": …}`` in the requests' message content."""
+    found: list[str] = []
+
+    def walk(blocks) -> None:
+        if not isinstance(blocks, list):
+            return
+        for block in blocks:
+            if not isinstance(block, dict):
+                continue
+            source = block.get("source")
+            if (
+                isinstance(source, dict)
+                and source.get("type") == "file"
+                and isinstance(source.get("file_id"), str)
+            ):
+                found.append(source["file_id"])
+            walk(block.get("content"))  # tool_result content may carry documents/images
+
+    for request in requests:
+        for message in request["params"].get("messages", []):
+            if isinstance(message, dict):
+                walk(message.get("content"))
+    return found
+
+
+def _file_refs(owner: str, requests: list[dict]) -> dict[str, FileRef]:
+    ids = referenced_file_ids(requests)
+    if not ids:
+        return {}
+    records = table.get_files(ids)
+    refs: dict[str, FileRef] = {}
+    for file_id in ids:
+        rec = records.get(file_id)
+        if rec is None or rec.owner != owner:
+            raise invalid_request(f"file {file_id!r} referenced in the batch does not exist")
+        refs[file_id] = _file_ref(rec)
+    return refs
+
+
+def _file_ref(rec: FileRecord) -> FileRef:
+    return FileRef(
+        id=rec.id,
+        provider=rec.provider,
+        provider_file_id=rec.provider_file_id,
+        filename=rec.filename,
+        mime_type=rec.mime_type,
+        uri=rec.uri,
+    )
+
+
+def _staged_input(requests: list[dict], shards: list[PreparedShard]) -> bytes:
+    """The original requests with their shard number: what materialization needs for missing custom_ids."""
+    shard_of = {cid: index for index, shard in enumerate(shards) for cid in shard.custom_ids}
+    lines = (
+        json.dumps({"custom_id": r["custom_id"], "shard": shard_of[r["custom_id"]], "params": r["params"]})
+        for r in requests
+    )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def create_batch(owner: str, provider_name: str, base_url: str, requests: list[dict]) -> BatchRecord:
+    provider = get_provider(provider_name)
+    files = _file_refs(owner, requests)
+    prepared = provider.prepare_shards(requests, files)  # refuses untranslatable input before any write
+
+    now = utcnow()
+    batch = BatchRecord(
+        id=new_batch_id(),
+        owner=owner,
+        provider=provider_name,
+        created_at=iso(now),
+        expires_at=iso(now + timedelta(hours=24)),
+        request_count=len(requests),
+        base_url=base_url,
+        state=SUBMITTING,
+    )
+    bucket.put_bytes(bucket.input_key(batch.id), _staged_input(requests, prepared), "application/x-jsonl")
+    table.put_new_batch(batch)
+    try:
+        for index, shard in enumerate(prepared):
+            batch.shards.append(provider.submit_shard(shard, batch_id=batch.id, index=index))
+    except Exception as exc:
+        _abandon(batch, provider)
+        log_event("batch_submit_failed", batch_id=batch.id, provider=provider_name, error=type(exc).__name__)
+        raise
+    batch.state = IN_PROGRESS
+    batch.refreshed_at = time.time()
+    table.save_batch(batch)
+    log_event(
+        "batch_created",
+        batch_id=batch.id,
+        provider=provider_name,
+        requests=len(requests),
+        shards=len(prepared),
+    )
+    return batch
+
+
+def _abandon(batch: BatchRecord, provider) -> None:
+    """Undo a half-submitted batch so no record is left looking alive."""
+    for shard in batch.shards:
+        try:
+            provider.cancel_shard(shard)
+        except Exception:  # best effort: the record is going away either way
+            log_event("shard_cancel_failed", batch_id=batch.id, shard=shard.index)
+    table.delete_batch(batch.id)
+    bucket.delete(bucket.input_key(batch.id))
+
+
+def get_owned_batch(owner: str, batch_id: str) -> BatchRecord:
+    batch = table.get_batch(batch_id)
+    if batch is None or batch.owner != owner:
+        # Another owner's batch answers exactly like a missing one.
+        raise not_found(f"message batch {batch_id!r} not found")
+    return batch
+
+
+def refresh(batch: BatchRecord, *, force: bool = False) -> BatchRecord:
+    """Ask the provider about every unfinished shard (concurrently) and store what changed."""
+    if batch.state == ENDED or batch.state == SUBMITTING:
+        return batch
+    if not force and time.time() - batch.refreshed_at < REFRESH_AFTER_SECONDS:
+        return batch
+    provider = get_provider(batch.provider)
+    pending = [s for s in batch.shards if s.phase != "ended"]
+    with ThreadPoolExecutor(max_workers=min(UPSTREAM_WORKERS, max(1, len(pending)))) as pool:
+        updates = list(pool.map(provider.refresh_shard, pending))
+    for shard, update in zip(pending, updates, strict=True):
+        shard.phase = update.phase
+        shard.ending = update.ending
+        shard.data.update(update.data)
+        shard.fallback = update.fallback
+    batch.refreshed_at = time.time()
+    table.save_batch(batch)
+    return batch
+
+
+def all_shards_ended(batch: BatchRecord) -> bool:
+    return bool(batch.shards) and all(s.phase == "ended" for s in batch.shards)
+
+
+def cancel_batch(owner: str, batch_id: str) -> BatchRecord:
+    batch = get_owned_batch(owner, batch_id)
+    if batch.state == ENDED:
+        return batch
+    provider = get_provider(batch.provider)
+    if batch.cancel_initiated_at is None:
+        batch.cancel_initiated_at = iso(utcnow())
+    for shard in batch.shards:
+        if shard.phase == "ended" or shard.data.get("cancel_requested") == "1":
+            continue
+        provider.cancel_shard(shard)
+        shard.data["cancel_requested"] = "1"
+        shard.phase = "canceling"
+    if not table.save_batch(batch):
+        return get_owned_batch(owner, batch_id)  # it ended meanwhile
+    log_event("batch_cancel_requested", batch_id=batch.id, provider=batch.provider)
+    return batch
+
+
+def delete_batch(owner: str, batch_id: str) -> None:
+    batch = get_owned_batch(owner, batch_id)
+    if batch.state != ENDED:
+        raise invalid_request(
+            f"message batch {batch_id!r} is still processing; cancel it first, then delete it once it has ended"
+        )
+    provider = get_provider(batch.provider)
+    for shard in batch.shards:
+        try:
+            provider.delete_shard(shard)
+        except ApiError as exc:  # upstream cleanup is best effort; the gateway copy is what the user sees
+            log_event("shard_delete_failed", batch_id=batch.id, shard=shard.index, status=exc.status)
+    bucket.delete(bucket.input_key(batch.id), bucket.results_key(batch.id))
+    table.delete_batch(batch.id)
+    log_event("batch_deleted", batch_id=batch.id, provider=batch.provider)
+
+
+def list_batches(
+    owner: str, limit: int, after_id: str | None, before_id: str | None, provider: str | None
+) -> tuple[list[BatchRecord], bool]:
+    after_key = paging.cursor(owner, "batch", after_id)
+    before_key = paging.cursor(owner, "batch", before_id)
+    items, has_more = table.list_owned(
+        owner, "batch", limit, after_created_key=after_key, before_created_key=before_key, provider=provider
+    )
+    return [table.batch_from_item(i) for i in items], has_more
+
+
+STALE_SUBMISSION_SECONDS = 15 * 60
+
+
+def advance(batch: BatchRecord, *, force: bool = False, materialize_up_to: int | None = None) -> BatchRecord:
+    """Refresh a batch and, once every shard has ended, materialize its results.
+
+    ``materialize_up_to`` lets an API call finish small batches itself; larger ones are left to the poller,
+    which has minutes where an API call has seconds.
+    """
+    from handlers.services.materialize import materialize  # the poller path; kept off the API's import path
+
+    if batch.state == SUBMITTING:
+        if _submission_is_stale(batch):
+            # The creating call died between writing the record and recording its shards: end the batch with
+            # every request errored rather than leave it looking alive forever.
+            batch.state = IN_PROGRESS
+            return materialize(batch) or batch
+        return batch
+    batch = refresh(batch, force=force)
+    small_enough = materialize_up_to is None or batch.request_count <= materialize_up_to
+    if batch.state != ENDED and all_shards_ended(batch) and small_enough:
+        return materialize(batch) or table.get_batch(batch.id) or batch
+    return batch
+
+
+def _submission_is_stale(batch: BatchRecord) -> bool:
+    from handlers.ids import parse_iso
+
+    return (utcnow() - parse_iso(batch.created_at)).total_seconds() > STALE_SUBMISSION_SECONDS

@@ -1,0 +1,150 @@
+"""The file lifecycle: stage in S3, forward to the provider, keep the mapping; owner-scoped reads."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+
+from handlers.errors import ApiError, not_found
+from handlers.ids import is_gateway_file_id, iso, new_file_id, utcnow
+from handlers.log import log_event
+from handlers.providers import get_provider
+from handlers.providers.base import UpstreamFile
+from handlers.services import paging
+from handlers.storage import bucket, table
+from handlers.storage.records import FileRecord
+
+_MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+_EXTENSIONS = {"text/plain": ".txt", "application/jsonl": ".jsonl", "application/x-jsonl": ".jsonl"}
+
+
+def sniff_mime_type(content: bytes, filename: str | None) -> str:
+    for magic, mime in _MAGIC:
+        if content.startswith(magic):
+            return mime
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    if filename:
+        guessed, _ = mimetypes.guess_type(filename)
+        if guessed:
+            return guessed
+        if filename.endswith(".jsonl"):
+            return "application/jsonl"
+    try:
+        content[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return "application/octet-stream"
+    return "text/plain"
+
+
+def effective_filename(filename: str | None, mime_type: str) -> str:
+    """2.x SDKs send no filename for raw bytes: name it ``unnamed`` plus the mime type's extension."""
+    if filename:
+        return filename[:500]
+    ext = _EXTENSIONS.get(mime_type) or mimetypes.guess_extension(mime_type) or ""
+    return f"unnamed{ext}"
+
+
+def upload_file(owner: str, provider_name: str, filename: str | None, part_type: str | None, content: bytes):
+    mime_type = part_type if part_type and part_type != "application/octet-stream" else None
+    mime_type = mime_type or sniff_mime_type(content, filename)
+    name = effective_filename(filename, mime_type)
+    provider = get_provider(provider_name)
+    file_id = new_file_id()
+    key = bucket.upload_key(file_id)
+    bucket.put_bytes(key, content, mime_type)  # staged first: the user's bytes are never lost
+    try:
+        upstream = provider.upload_file(name, mime_type, content)
+    except Exception:
+        bucket.delete(key)
+        raise
+    record = FileRecord(
+        id=file_id,
+        owner=owner,
+        provider=provider_name,
+        filename=name,
+        mime_type=mime_type,
+        size_bytes=len(content),
+        created_at=iso(upstream.created_at) if upstream.created_at else iso(utcnow()),
+        provider_file_id=upstream.provider_file_id,
+        downloadable=True,  # the staged copy can always be downloaded back
+        uri=upstream.uri,
+    )
+    table.put_file(record)
+    log_event("file_uploaded", file_id=file_id, provider=provider_name, size_bytes=len(content))
+    return record
+
+
+def get_owned_file(owner: str, file_id: str) -> FileRecord:
+    record = table.get_file(file_id) if is_gateway_file_id(file_id) else None
+    if record is None or record.owner != owner:
+        raise not_found(f"file {file_id!r} not found")
+    return record
+
+
+def raw_upstream_file(provider_name: str, provider_file_id: str) -> UpstreamFile:
+    return get_provider(provider_name).get_file(provider_file_id)
+
+
+def delete_file(owner: str, file_id: str) -> None:
+    record = get_owned_file(owner, file_id)
+    try:
+        get_provider(record.provider).delete_file(record.provider_file_id)
+    except ApiError as exc:
+        if exc.status != 404:  # already gone upstream (e.g. Gemini's 48 h expiry) is fine
+            raise
+    bucket.delete(bucket.upload_key(file_id))
+    table.delete_file(file_id)
+    log_event("file_deleted", file_id=file_id, provider=record.provider)
+
+
+def download_file(owner: str, file_id: str) -> tuple[bytes, str]:
+    """The user's own upload from the staged copy (works whatever the provider serves)."""
+    record = get_owned_file(owner, file_id)
+    content = bucket.get_bytes(bucket.upload_key(file_id))
+    if content is None:
+        content = get_provider(record.provider).download_file(record.provider_file_id)
+    if content is None:
+        raise ApiError(404, f"the content of file {file_id!r} is no longer available")
+    return content, record.mime_type
+
+
+def list_files(owner, limit, after_id, before_id, provider):
+    items, has_more = table.list_owned(
+        owner,
+        "file",
+        limit,
+        after_created_key=paging.cursor(owner, "file", after_id),
+        before_created_key=paging.cursor(owner, "file", before_id),
+        provider=provider,
+    )
+    return [table.file_from_item(i) for i in items], has_more
+
+
+def encode_page_token(last_id: str) -> str:
+    return "page_" + base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str) -> str:
+    body = token.removeprefix("page_")
+    try:
+        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"invalid page token {token!r}") from exc
+
+
+def raw_download(provider_name: str, provider_file_id: str) -> bytes:
+    content = get_provider(provider_name).download_file(provider_file_id)
+    if content is None:
+        raise ApiError(400, f"{provider_name} does not serve the content of file {provider_file_id!r}")
+    return content
+
+
+def raw_delete(provider_name: str, provider_file_id: str) -> None:
+    get_provider(provider_name).delete_file(provider_file_id)
