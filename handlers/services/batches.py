@@ -176,7 +176,12 @@ def cancel_batch(owner: str, batch_id: str) -> BatchRecord:
     for shard in batch.shards:
         if shard.phase == "ended" or shard.data.get("cancel_requested") == "1":
             continue
-        provider.cancel_shard(shard)
+        try:
+            provider.cancel_shard(shard)
+        except ApiError as exc:
+            # A shard that finished meanwhile cannot be cancelled (OpenAI answers 409); the next refresh sees it.
+            if exc.status not in (400, 409):
+                raise
         shard.data["cancel_requested"] = "1"
         shard.phase = "canceling"
     if not table.save_batch(batch):
