@@ -111,7 +111,7 @@ def _batch_from(data: dict) -> BatchRecord:
         request_count=data["request_count"],
         base_url=data.get("base_url", ""),
         state=data["state"],
-        shards=[ShardRef(**s) for s in data.get("shards", [])],
+        shards=[ShardRef(**{"model": None, **s}) for s in data.get("shards", [])],  # None is not stored
         cancel_initiated_at=data.get("cancel_initiated_at"),
         ended_at=data.get("ended_at"),
         counts=data.get("counts") or {},
