@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from starlette.datastructures import UploadFile
 
 from handlers.config import settings
 from handlers.errors import ApiError, invalid_request
@@ -16,6 +15,7 @@ from handlers.routes.common import Context, context
 from handlers.services import files as service
 from handlers.storage.records import FileRecord
 from handlers.wire.files import DeletedFileOut, FileListOut, FileMetadataOut
+from handlers.wire.multipart import file_part
 
 router = APIRouter(prefix="/anthropic/v1/files")
 
@@ -42,16 +42,12 @@ async def upload_file(request: Request, ctx: Annotated[Context, Depends(context)
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:  # multipart framing allowance
         raise _too_large(limit)
     provider = ctx.provider_for_create()
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise invalid_request("upload a file as multipart/form-data with a part named 'file'")
-    form = await request.form()
-    part = form.get("file")
-    if not isinstance(part, UploadFile):
-        raise invalid_request("multipart body has no file part named 'file'")
-    content = await part.read()
+    body = await request.body()
+    part = file_part(request.headers.get("content-type", ""), body)
+    content = part.content
     if len(content) > limit:
         raise _too_large(limit)
-    part_type = part.headers.get("content-type")
+    part_type = part.content_type
     record = await run_in_threadpool(
         service.upload_file, ctx.owner, provider, part.filename, part_type, content
     )

@@ -34,7 +34,11 @@ def test_sdk_results_follow_the_presigned_redirect_for_large_results(lambda_sdk,
     requests = [
         {
             "custom_id": f"item-{i}",
-            "params": {"model": "claude-x", "max_tokens": 10, "messages": [{"role": "user", "content": f"{i} {text}"}]},
+            "params": {
+                "model": "claude-x",
+                "max_tokens": 10,
+                "messages": [{"role": "user", "content": f"{i} {text}"}],
+            },
         }
         for i in range(20)
     ]
@@ -47,7 +51,9 @@ def test_sdk_results_follow_the_presigned_redirect_for_large_results(lambda_sdk,
     from handlers.api import handler
     from tests.support.lambda_transport import LambdaContext, http_api_event
 
-    event = http_api_event("GET", f"/anthropic/v1/messages/batches/{batch.id}/results", headers={"x-api-key": "k"})
+    event = http_api_event(
+        "GET", f"/anthropic/v1/messages/batches/{batch.id}/results", headers={"x-api-key": "k"}
+    )
     out = handler(event, LambdaContext())
     assert out["statusCode"] == 302
     assert ".amazonaws.com/" in out["headers"]["location"] and "Signature" in out["headers"]["location"]
