@@ -10,6 +10,8 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
+import orjson
+
 from handlers.errors import UpstreamError, invalid_request
 from handlers.providers.base import FileRef, Outcome, PreparedShard, ShardRef, ShardUpdate, UpstreamFile
 from handlers.providers.http import UpstreamClient
@@ -86,7 +88,7 @@ class AnthropicProvider:
     def iter_outcomes(self, shard: ShardRef, hints: Mapping[str, dict]) -> Iterator[Outcome]:
         url = shard.data.get("results_url") or f"/v1/messages/batches/{shard.provider_batch_id}/results"
         for line in self.client.stream_lines(url):
-            item = json.loads(line)
+            item = orjson.loads(line)
             yield Outcome(custom_id=item["custom_id"], result=item["result"])
 
     # --- files ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Key layout: ``uploads/<file id>``, ``inputs/<batch id>.jsonl``, ``results/<batch
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from botocore.exceptions import ClientError
 
@@ -79,17 +80,22 @@ def delete(*keys: str) -> None:
 
 
 class StreamingUpload:
-    """Write a large object part by part (bounded memory); nothing is visible until ``complete``."""
+    """Write a large object part by part (bounded memory); nothing is visible until ``complete``.
+
+    One part uploads in a background thread while the caller fills the next, so JSON work and S3 I/O overlap;
+    at most two parts (16 MiB) are held at once.
+    """
 
     def __init__(self, key: str, content_type: str = "application/x-jsonl") -> None:
         self.key = key
         self._s3 = aws.s3()
-        self._upload_id = self._s3.create_multipart_upload(
-            Bucket=_bucket(), Key=key, ContentType=content_type
-        )["UploadId"]
+        created = self._s3.create_multipart_upload(Bucket=_bucket(), Key=key, ContentType=content_type)
+        self._upload_id = created["UploadId"]
         self._parts: list[dict] = []
         self._buffer: list[bytes] = []
         self._buffered = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-part")
+        self._pending: Future | None = None
         self.size = 0
 
     def write(self, data: bytes) -> None:
@@ -99,22 +105,34 @@ class StreamingUpload:
         if self._buffered >= PART_BYTES:
             self._flush()
 
-    def _flush(self) -> None:
-        body = b"".join(self._buffer)
-        self._buffer, self._buffered = [], 0
-        number = len(self._parts) + 1
+    def _upload_part(self, number: int, body: bytes) -> dict:
         etag = self._s3.upload_part(
             Bucket=_bucket(), Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=body
         )["ETag"]
-        self._parts.append({"ETag": etag, "PartNumber": number})
+        return {"ETag": etag, "PartNumber": number}
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            self._parts.append(self._pending.result())
+            self._pending = None
+
+    def _flush(self) -> None:
+        body = b"".join(self._buffer)
+        self._buffer, self._buffered = [], 0
+        self._wait()
+        number = len(self._parts) + 1
+        self._pending = self._pool.submit(self._upload_part, number, body)
 
     def complete(self) -> int:
-        if self._buffered or not self._parts:
+        if self._buffered or (not self._parts and self._pending is None):
             self._flush()
+        self._wait()
+        self._pool.shutdown()
         self._s3.complete_multipart_upload(
             Bucket=_bucket(), Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
         )
         return self.size
 
     def abort(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
         self._s3.abort_multipart_upload(Bucket=_bucket(), Key=self.key, UploadId=self._upload_id)

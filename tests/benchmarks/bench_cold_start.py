@@ -36,7 +36,7 @@ assert out["statusCode"] == 200, out
 MEASURE = """
 import resource, subprocess, sys, time
 t = time.perf_counter()
-subprocess.run([sys.executable, "-c", sys.argv[1], *sys.argv[2:]], check=True)
+subprocess.run([sys.executable, "-c", sys.argv[1], *sys.argv[2:]], check=True, stdout=subprocess.DEVNULL)
 elapsed = time.perf_counter() - t
 print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
