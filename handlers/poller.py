@@ -32,7 +32,8 @@ def poll_once() -> dict[str, int]:
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for state in pool.map(_advance_one, table.in_flight_batches()):
             summary[state] = summary.get(state, 0) + 1
-    log_event("poll", **summary)
+    if summary:  # a quiet tick (nothing in flight) is not worth a log line every minute
+        log_event("poll", **summary)
     return summary
 
 

@@ -40,7 +40,13 @@ class LocalStack:
 
     def start_aws(self) -> None:
         """moto's server on loopback, boto3 pointed at it, table/bucket/bus created from the template."""
+        import logging
+
         from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(
+            logging.ERROR
+        )  # moto's per-request access lines drown the banner
 
         for var, value in {
             "AWS_ACCESS_KEY_ID": "testing",
