@@ -47,6 +47,25 @@ def materialize(batch: BatchRecord) -> BatchRecord | None:
     token = table.claim_for_materialization(batch.id)
     if token is None:
         return None
+    try:
+        counts, size = _write_results(batch)
+    except BaseException:
+        table.release_lease(batch.id, token)  # the batch stays in flight; the next tick retries at once
+        raise
+    batch.state = ENDED
+    batch.ended_at = iso(utcnow())
+    batch.counts = counts
+    batch.results_bytes = size
+    if not table.finish_materialization(batch, token):
+        log_event("materialize_lease_lost", batch_id=batch.id)
+        return None
+    log_event("batch_ended", batch_id=batch.id, provider=batch.provider, **counts)
+    publish_ended(batch)
+    return batch
+
+
+def _write_results(batch: BatchRecord) -> tuple[dict[str, int], int]:
+    """Stream every shard's outcomes, then the fallbacks, into results/<id>.jsonl; (counts, bytes)."""
     provider = get_provider(batch.provider)
     shard_of, hints = _staged_requests(batch.id)
     counts = dict.fromkeys(RESULT_TYPES, 0)
@@ -64,20 +83,10 @@ def materialize(batch: BatchRecord) -> BatchRecord | None:
             result = fallbacks.get(index, _NO_OUTPUT)
             upload.write(result_line(cid, result))
             counts[result["type"]] += 1
-        size = upload.complete()
+        return counts, upload.complete()
     except BaseException:
-        upload.abort()
+        upload.abort()  # nothing half-written ever becomes visible
         raise
-    batch.state = ENDED
-    batch.ended_at = iso(utcnow())
-    batch.counts = counts
-    batch.results_bytes = size
-    if not table.finish_materialization(batch, token):
-        log_event("materialize_lease_lost", batch_id=batch.id)
-        return None
-    log_event("batch_ended", batch_id=batch.id, provider=batch.provider, **counts)
-    publish_ended(batch)
-    return batch
 
 
 def publish_ended(batch: BatchRecord) -> None:

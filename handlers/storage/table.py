@@ -183,6 +183,21 @@ def claim_for_materialization(batch_id: str, lease_seconds: int = 240) -> str | 
     return token
 
 
+def release_lease(batch_id: str, token: str) -> None:
+    """Give a lease back after a failed attempt, so the next poller tick retries at once."""
+    try:
+        _client().update_item(
+            TableName=_table(),
+            Key={"pk": {"S": f"batch#{batch_id}"}},
+            UpdateExpression="REMOVE lease_until, lease_token",
+            ConditionExpression="lease_token = :token",
+            ExpressionAttributeValues={":token": {"S": token}},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+
+
 def finish_materialization(batch: BatchRecord, token: str) -> bool:
     """Mark the batch ended with its counts, only if this worker still holds the lease."""
     item = _batch_item(batch)
