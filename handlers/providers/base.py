@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 ShardPhase = Literal["running", "canceling", "ended"]
 # How an ended shard ended, in neutral words (OpenAI completed/failed/expired/cancelled, Gemini SUCCEEDED/...).
@@ -80,8 +80,9 @@ class UpstreamFile:
     uri: str | None = None
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """One result of an ended shard (a tuple: millions are made while materializing)."""
+
     custom_id: str
     result: dict
 

@@ -5,11 +5,12 @@ Materializing results lives in ``services.materialize``; the poller and the retr
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+
+import orjson
 
 from handlers.errors import ApiError, invalid_request, not_found
 from handlers.ids import iso, new_batch_id, utcnow
@@ -75,14 +76,17 @@ def _file_ref(rec: FileRecord) -> FileRef:
     )
 
 
-def _staged_input(requests: list[dict], shards: list[PreparedShard]) -> bytes:
-    """The original requests with their shard number: what materialization needs for missing custom_ids."""
+def _staged_index(requests: list[dict], shards: list[PreparedShard]) -> bytes:
+    """custom_id → shard (and what translating results back needs), in input order: all that materialization
+    reads, so it never re-parses the full requests."""
     shard_of = {cid: index for index, shard in enumerate(shards) for cid in shard.custom_ids}
-    lines = (
-        json.dumps({"custom_id": r["custom_id"], "shard": shard_of[r["custom_id"]], "params": r["params"]})
-        for r in requests
-    )
-    return ("\n".join(lines) + "\n").encode()
+    lines = []
+    for r in requests:
+        entry = {"custom_id": r["custom_id"], "shard": shard_of[r["custom_id"]]}
+        if r["params"].get("stop_sequences"):
+            entry["stop_sequences"] = r["params"]["stop_sequences"]
+        lines.append(orjson.dumps(entry))
+    return b"\n".join(lines) + b"\n"
 
 
 def create_batch(owner: str, provider_name: str, base_url: str, requests: list[dict]) -> BatchRecord:
@@ -101,7 +105,9 @@ def create_batch(owner: str, provider_name: str, base_url: str, requests: list[d
         base_url=base_url,
         state=SUBMITTING,
     )
-    bucket.put_bytes(bucket.input_key(batch.id), _staged_input(requests, prepared), "application/x-jsonl")
+    # The original requests are staged first: nothing the user sent is lost whatever happens upstream.
+    bucket.put_bytes(bucket.input_key(batch.id), orjson.dumps(requests), "application/json")
+    bucket.put_bytes(bucket.index_key(batch.id), _staged_index(requests, prepared), "application/x-jsonl")
     table.put_new_batch(batch)
     try:
         for index, shard in enumerate(prepared):
@@ -131,7 +137,7 @@ def _abandon(batch: BatchRecord, provider) -> None:
         except Exception:  # best effort: the record is going away either way
             log_event("shard_cancel_failed", batch_id=batch.id, shard=shard.index)
     table.delete_batch(batch.id)
-    bucket.delete(bucket.input_key(batch.id))
+    bucket.delete(bucket.input_key(batch.id), bucket.index_key(batch.id))
 
 
 def get_owned_batch(owner: str, batch_id: str) -> BatchRecord:
@@ -202,7 +208,7 @@ def delete_batch(owner: str, batch_id: str) -> None:
             provider.delete_shard(shard)
         except ApiError as exc:  # upstream cleanup is best effort; the gateway copy is what the user sees
             log_event("shard_delete_failed", batch_id=batch.id, shard=shard.index, status=exc.status)
-    bucket.delete(bucket.input_key(batch.id), bucket.results_key(batch.id))
+    bucket.delete(bucket.input_key(batch.id), bucket.index_key(batch.id), bucket.results_key(batch.id))
     table.delete_batch(batch.id)
     log_event("batch_deleted", batch_id=batch.id, provider=batch.provider)
 

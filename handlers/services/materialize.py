@@ -27,13 +27,12 @@ def _staged_requests(batch_id: str) -> tuple[dict[str, int], dict[str, dict]]:
     """custom_id → shard index (in input order), and the hints some providers need to translate back."""
     shard_of: dict[str, int] = {}
     hints: dict[str, dict] = {}
-    for raw in bucket.iter_lines(bucket.input_key(batch_id)):
-        line = orjson.loads(raw)
-        cid = line["custom_id"]
-        shard_of[cid] = line["shard"]
-        stops = line["params"].get("stop_sequences")
-        if stops:
-            hints[cid] = {"stop_sequences": stops}
+    for raw in bucket.iter_lines(bucket.index_key(batch_id)):
+        entry = orjson.loads(raw)
+        cid = entry["custom_id"]
+        shard_of[cid] = entry["shard"]
+        if "stop_sequences" in entry:
+            hints[cid] = {"stop_sequences": entry["stop_sequences"]}
     return shard_of, hints
 
 

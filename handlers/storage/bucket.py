@@ -1,6 +1,7 @@
 """The S3 bucket: staged uploads, staged batch inputs, materialized results.
 
-Key layout: ``uploads/<file id>``, ``inputs/<batch id>.jsonl``, ``results/<batch id>.jsonl``.
+Key layout: ``uploads/<file id>``, ``inputs/<batch id>.jsonl`` (the requests as sent),
+``inputs/<batch id>.index.jsonl`` (custom_id → shard, what materialization reads), ``results/<batch id>.jsonl``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ def upload_key(file_id: str) -> str:
 
 def input_key(batch_id: str) -> str:
     return f"inputs/{batch_id}.jsonl"
+
+
+def index_key(batch_id: str) -> str:
+    return f"inputs/{batch_id}.index.jsonl"
 
 
 def results_key(batch_id: str) -> str:

@@ -113,11 +113,8 @@ def main() -> None:
     from handlers.storage import bucket, table
     from handlers.storage.records import IN_PROGRESS, BatchRecord
 
-    staged = "".join(
-        json.dumps({"custom_id": f"req-{i}", "shard": 0, "params": {"model": "m", "max_tokens": 5}}) + "\n"
-        for i in range(LINES)
-    ).encode()
-    bucket.put_bytes(bucket.input_key("msgbatch_bench"), staged)
+    staged = "".join(json.dumps({"custom_id": f"req-{i}", "shard": 0}) + "\n" for i in range(LINES)).encode()
+    bucket.put_bytes(bucket.index_key("msgbatch_bench"), staged)
     batch = BatchRecord(
         id="msgbatch_bench",
         owner="bench",
