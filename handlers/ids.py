@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import UTC, datetime
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -12,12 +13,23 @@ def _token(n: int = 24) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(n))
 
 
+def _time_prefix() -> str:
+    """10 base62 digits of the creation time in microseconds: ids sort in creation order (ASCII order of the
+    alphabet), so an id is its own paging cursor, valid even after the item it names was deleted."""
+    value = time.time_ns() // 1000
+    digits = []
+    for _ in range(10):
+        value, rest = divmod(value, 62)
+        digits.append(_ALPHABET[rest])
+    return "".join(reversed(digits))
+
+
 def new_batch_id() -> str:
-    return "msgbatch_" + _token()
+    return "msgbatch_" + _time_prefix() + _token(14)
 
 
 def new_file_id() -> str:
-    return "file_" + _token()
+    return "file_" + _time_prefix() + _token(14)
 
 
 def new_request_id() -> str:

@@ -7,12 +7,13 @@ rewriting gateway file ids in content sources to the Anthropic file ids they wer
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 import orjson
 
 from handlers.errors import UpstreamError, invalid_request
+from handlers.log import log_event
 from handlers.providers.base import FileRef, Outcome, PreparedShard, ShardRef, ShardUpdate, UpstreamFile
 from handlers.providers.http import UpstreamClient
 
@@ -85,11 +86,21 @@ class AnthropicProvider:
             if exc.status not in (400, 404):
                 raise
 
-    def iter_outcomes(self, shard: ShardRef, hints: Mapping[str, dict]) -> Iterator[Outcome]:
+    def iter_outcomes(
+        self, shard: ShardRef, hints: Mapping[str, dict], custom_ids: Sequence[str] = ()
+    ) -> Iterator[Outcome]:
         url = shard.data.get("results_url") or f"/v1/messages/batches/{shard.provider_batch_id}/results"
         for line in self.client.stream_lines(url):
-            item = orjson.loads(line)
-            yield Outcome(custom_id=item["custom_id"], result=item["result"])
+            try:
+                item = orjson.loads(line)
+                outcome = Outcome(item["custom_id"], item["result"])
+            except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+                # One unreadable line must not block the batch: its request gets the shard's fallback.
+                log_event(
+                    "unreadable_output_line", provider="anthropic", shard=shard.index, error=repr(exc)[:200]
+                )
+                continue
+            yield outcome
 
     # --- files ---------------------------------------------------------------------------------------
     def upload_file(self, filename: str, mime_type: str, content: bytes) -> UpstreamFile:

@@ -11,7 +11,7 @@ Outcome ``result`` dicts are plain data in the shape of an Anthropic batch resul
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple, Protocol
@@ -107,11 +107,15 @@ class Provider(Protocol):
     def delete_shard(self, shard: ShardRef) -> None:
         """Remove upstream objects of an ended shard where the provider supports it (best effort)."""
 
-    def iter_outcomes(self, shard: ShardRef, hints: Mapping[str, dict]) -> Iterator[Outcome]:
+    def iter_outcomes(
+        self, shard: ShardRef, hints: Mapping[str, dict], custom_ids: Sequence[str] = ()
+    ) -> Iterator[Outcome]:
         """Stream an ended shard's outputs as Anthropic results, one per custom_id the output mentions.
 
-        ``hints`` maps custom_id → the original Anthropic ``params`` for requests whose translation back
-        needs them (e.g. ``stop_sequences``); it may be empty.
+        ``hints`` maps custom_id → what translating back needs of the original request (``stop_sequences``);
+        it may be empty. ``custom_ids`` are the shard's requests in input order, for providers whose output
+        may not name them. A line that cannot be read is skipped (the shard's fallback then covers it),
+        never allowed to stop the stream.
         """
 
     # --- files ---------------------------------------------------------------------------------------

@@ -34,7 +34,11 @@ class UpstreamClient:
     def __init__(self, provider: str, base_url: str, headers: dict[str, str], transport=None) -> None:
         self.provider = provider
         self._client = httpx.Client(
-            base_url=base_url.rstrip("/"), headers=headers, timeout=DEFAULT_TIMEOUT, transport=transport
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            timeout=DEFAULT_TIMEOUT,
+            transport=transport,
+            follow_redirects=True,  # file downloads may redirect to storage, as the official SDKs allow
         )
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -49,15 +53,25 @@ class UpstreamClient:
         return self.request(method, url, **kwargs).json()
 
     def stream_lines(self, url: str, **kwargs: Any):
-        """Yield the non-blank text lines of a (possibly large) response body without holding it whole."""
+        """Yield the non-blank lines of a (possibly large) response body without holding it whole.
+
+        Lines end at ``\n`` only: JSON strings may hold raw U+2028, U+0085 and the like, which a
+        ``str.splitlines``-style split (httpx's ``iter_lines``) would cut in two.
+        """
         try:
             with self._client.stream("GET", url, **kwargs) as response:
                 if response.status_code >= 400:
                     response.read()
                     self.raise_for_status(response)
-                for line in response.iter_lines():
-                    if line.strip():
-                        yield line
+                pending = b""
+                for chunk in response.iter_bytes():
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        if line.strip():
+                            yield line.decode()
+                if pending.strip():
+                    yield pending.decode()
         except httpx.HTTPError as exc:
             raise UpstreamError(502, f"{self.provider} could not be reached: {type(exc).__name__}") from exc
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from handlers.errors import UpstreamError
+from handlers.log import log_event
 from handlers.providers.base import FileRef, Outcome, PreparedShard, ShardRef, ShardUpdate, UpstreamFile
 from handlers.providers.http import UpstreamClient
 from handlers.translate.errors import errored_result
@@ -118,14 +119,23 @@ class OpenAIProvider:
             if file_id:
                 self._delete_quietly(file_id)
 
-    def iter_outcomes(self, shard: ShardRef, hints: Mapping[str, dict]) -> Iterator[Outcome]:
+    def iter_outcomes(
+        self, shard: ShardRef, hints: Mapping[str, dict], custom_ids: Sequence[str] = ()
+    ) -> Iterator[Outcome]:
         loads = json.loads
         for key in _OUTPUT_FILES:
             file_id = shard.data.get(key)
             if not file_id:
                 continue
             for text in self.client.stream_lines(f"/files/{file_id}/content"):
-                custom_id, result = result_from_line(loads(text), hints)
+                try:
+                    custom_id, result = result_from_line(loads(text), hints)
+                except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+                    # One unreadable line must not block the batch: its request gets the shard's fallback.
+                    log_event(
+                        "unreadable_output_line", provider="openai", shard=shard.index, error=repr(exc)[:200]
+                    )
+                    continue
                 yield Outcome(custom_id, result)
 
     # --- files ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from handlers.errors import ApiError, invalid_request
 from handlers.ids import is_gateway_file_id, iso
 from handlers.routes.common import Context, context
 from handlers.services import files as service
+from handlers.services import paging
 from handlers.storage.records import FileRecord
 from handlers.wire.files import DeletedFileOut, FileListOut, FileMetadataOut
 from handlers.wire.multipart import file_part
@@ -63,7 +64,7 @@ def list_files(
     page: str | None = None,
 ) -> FileListOut:
     if page:
-        after_id = service.decode_page_token(page)
+        after_id = paging.decode_page_token(page)
     if after_id and before_id:
         raise invalid_request("send at most one of after_id, before_id and page")
     found, has_more = service.list_files(ctx.owner, limit, after_id, before_id, ctx.provider_header)
@@ -74,7 +75,7 @@ def list_files(
         has_more=has_more,
         first_id=data[0].id if data else None,
         last_id=last_id,
-        next_page=service.encode_page_token(last_id) if (has_more and last_id) else None,
+        next_page=paging.encode_page_token(last_id) if (has_more and last_id) else None,
     )
 
 

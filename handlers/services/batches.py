@@ -17,7 +17,6 @@ from handlers.ids import iso, new_batch_id, utcnow
 from handlers.log import log_event
 from handlers.providers import get_provider
 from handlers.providers.base import FileRef, PreparedShard
-from handlers.services import paging
 from handlers.storage import bucket, table
 from handlers.storage.records import ENDED, IN_PROGRESS, SUBMITTING, BatchRecord, FileRecord
 
@@ -112,13 +111,14 @@ def create_batch(owner: str, provider_name: str, base_url: str, requests: list[d
     try:
         for index, shard in enumerate(prepared):
             batch.shards.append(provider.submit_shard(shard, batch_id=batch.id, index=index))
+            table.update_progress(batch)  # each shard is recorded at once: nothing upstream is ever orphaned
     except Exception as exc:
         _abandon(batch, provider)
         log_event("batch_submit_failed", batch_id=batch.id, provider=provider_name, error=type(exc).__name__)
         raise
     batch.state = IN_PROGRESS
     batch.refreshed_at = time.time()
-    table.save_batch(batch)
+    table.update_progress(batch, state=IN_PROGRESS)
     log_event(
         "batch_created",
         batch_id=batch.id,
@@ -131,13 +131,21 @@ def create_batch(owner: str, provider_name: str, base_url: str, requests: list[d
 
 def _abandon(batch: BatchRecord, provider) -> None:
     """Undo a half-submitted batch so no record is left looking alive."""
-    for shard in batch.shards:
-        try:
-            provider.cancel_shard(shard)
-        except Exception:  # best effort: the record is going away either way
-            log_event("shard_cancel_failed", batch_id=batch.id, shard=shard.index)
+    _cancel_and_clean_up(batch, provider)
     table.delete_batch(batch.id)
     bucket.delete(bucket.input_key(batch.id), bucket.index_key(batch.id))
+
+
+def _cancel_and_clean_up(batch: BatchRecord, provider) -> None:
+    """Best effort: stop every submitted shard and remove its upstream objects (e.g. uploaded input files)."""
+    for shard in batch.shards:
+        for step in (provider.cancel_shard, provider.delete_shard):
+            try:
+                step(shard)
+            except Exception as exc:  # the gateway record is going away or ending either way
+                log_event(
+                    "shard_cleanup_failed", batch_id=batch.id, shard=shard.index, error=type(exc).__name__
+                )
 
 
 def get_owned_batch(owner: str, batch_id: str) -> BatchRecord:
@@ -156,15 +164,20 @@ def refresh(batch: BatchRecord, *, force: bool = False) -> BatchRecord:
         return batch
     provider = get_provider(batch.provider)
     pending = [s for s in batch.shards if s.phase != "ended"]
-    with ThreadPoolExecutor(max_workers=min(UPSTREAM_WORKERS, max(1, len(pending)))) as pool:
-        updates = list(pool.map(provider.refresh_shard, pending))
+    if not pending:
+        return batch
+    if len(pending) == 1:
+        updates = [provider.refresh_shard(pending[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=min(UPSTREAM_WORKERS, len(pending))) as pool:
+            updates = list(pool.map(provider.refresh_shard, pending))
     for shard, update in zip(pending, updates, strict=True):
         shard.phase = update.phase
         shard.ending = update.ending
         shard.data.update(update.data)
         shard.fallback = update.fallback
     batch.refreshed_at = time.time()
-    table.save_batch(batch)
+    table.update_progress(batch)
     return batch
 
 
@@ -177,8 +190,6 @@ def cancel_batch(owner: str, batch_id: str) -> BatchRecord:
     if batch.state == ENDED:
         return batch
     provider = get_provider(batch.provider)
-    if batch.cancel_initiated_at is None:
-        batch.cancel_initiated_at = iso(utcnow())
     for shard in batch.shards:
         if shard.phase == "ended" or shard.data.get("cancel_requested") == "1":
             continue
@@ -190,8 +201,10 @@ def cancel_batch(owner: str, batch_id: str) -> BatchRecord:
                 raise
         shard.data["cancel_requested"] = "1"
         shard.phase = "canceling"
-    if not table.save_batch(batch):
+    stored = table.record_cancel(batch, iso(utcnow()))
+    if stored is None:
         return get_owned_batch(owner, batch_id)  # it ended meanwhile
+    batch = stored
     log_event("batch_cancel_requested", batch_id=batch.id, provider=batch.provider)
     return batch
 
@@ -216,10 +229,8 @@ def delete_batch(owner: str, batch_id: str) -> None:
 def list_batches(
     owner: str, limit: int, after_id: str | None, before_id: str | None, provider: str | None
 ) -> tuple[list[BatchRecord], bool]:
-    after_key = paging.cursor(owner, "batch", after_id)
-    before_key = paging.cursor(owner, "batch", before_id)
     items, has_more = table.list_owned(
-        owner, "batch", limit, after_created_key=after_key, before_created_key=before_key, provider=provider
+        owner, "batch", limit, after_id=after_id, before_id=before_id, provider=provider
     )
     return [table.batch_from_item(i) for i in items], has_more
 
@@ -237,9 +248,10 @@ def advance(batch: BatchRecord, *, force: bool = False, materialize_up_to: int |
 
     if batch.state == SUBMITTING:
         if _submission_is_stale(batch):
-            # The creating call died between writing the record and recording its shards: end the batch with
-            # every request errored rather than leave it looking alive forever.
-            batch.state = IN_PROGRESS
+            # The creating call died (e.g. a Lambda timeout) before it finished submitting: stop what it did
+            # submit and end the batch with every request errored rather than leave it looking alive forever.
+            _cancel_and_clean_up(batch, get_provider(batch.provider))
+            batch.shards = []
             return materialize(batch) or batch
         return batch
     batch = refresh(batch, force=force)

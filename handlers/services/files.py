@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import mimetypes
 
 from handlers.errors import ApiError, not_found
@@ -10,7 +9,6 @@ from handlers.ids import is_gateway_file_id, iso, new_file_id, utcnow
 from handlers.log import log_event
 from handlers.providers import get_provider
 from handlers.providers.base import UpstreamFile
-from handlers.services import paging
 from handlers.storage import bucket, table
 from handlers.storage.records import FileRecord
 
@@ -120,23 +118,11 @@ def list_files(owner, limit, after_id, before_id, provider):
         owner,
         "file",
         limit,
-        after_created_key=paging.cursor(owner, "file", after_id),
-        before_created_key=paging.cursor(owner, "file", before_id),
+        after_id=after_id,
+        before_id=before_id,
         provider=provider,
     )
     return [table.file_from_item(i) for i in items], has_more
-
-
-def encode_page_token(last_id: str) -> str:
-    return "page_" + base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
-
-
-def decode_page_token(token: str) -> str:
-    body = token.removeprefix("page_")
-    try:
-        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"invalid page token {token!r}") from exc
 
 
 def raw_download(provider_name: str, provider_file_id: str) -> bytes:

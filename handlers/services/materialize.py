@@ -70,8 +70,11 @@ def _write_results(batch: BatchRecord) -> tuple[dict[str, int], int]:
     counts = dict.fromkeys(RESULT_TYPES, 0)
     upload = bucket.StreamingUpload(bucket.results_key(batch.id))
     try:
+        in_order: dict[int, list[str]] = {}
+        for cid, index in shard_of.items():
+            in_order.setdefault(index, []).append(cid)
         for shard in batch.shards:
-            for outcome in provider.iter_outcomes(shard, hints):
+            for outcome in provider.iter_outcomes(shard, hints, in_order.get(shard.index, [])):
                 # Unknown or repeated custom_ids are dropped: each staged request gets exactly one line.
                 if shard_of.pop(outcome.custom_id, None) is None:
                     continue

@@ -1,18 +1,19 @@
-"""Paging cursors shared by batch and file listings (ids the client got from an earlier page)."""
+"""Opaque page tokens of the file list's newer paging style (``page`` / ``next_page``)."""
 
 from __future__ import annotations
 
-from handlers.errors import invalid_request
-from handlers.storage import table
+import base64
 
-_PLURAL = {"batch": "message batches", "file": "files"}
+from handlers.errors import ApiError
 
 
-def cursor(owner: str, kind: str, id_: str | None) -> str | None:
-    """The sort key of the item ``id_`` names, which must be one of the owner's own."""
-    if id_ is None:
-        return None
-    found = table.created_key_of(kind, id_)
-    if found is None or found[0] != owner:
-        raise invalid_request(f"paging cursor {id_!r} does not name one of your {_PLURAL[kind]}")
-    return found[1]
+def encode_page_token(last_id: str) -> str:
+    return "page_" + base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str) -> str:
+    body = token.removeprefix("page_")
+    try:
+        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"invalid page token {token!r}") from exc

@@ -9,6 +9,7 @@ Key layout (hidden from callers):
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -59,8 +60,9 @@ def _from_item(item: dict) -> dict:
     return {k: _plain(_de.deserialize(v)) for k, v in item.items()}
 
 
-def _created_key(created_at: str, id_: str) -> str:
-    return f"{created_at}#{id_}"
+def _created_key(id_: str) -> str:
+    # Gateway ids start with their creation time (handlers.ids), so the id itself orders an owner's items.
+    return id_
 
 
 def _client():
@@ -82,7 +84,7 @@ def _batch_item(b: BatchRecord) -> dict:
         "owner": b.owner,
         "provider": b.provider,
         "owner_kind": f"{b.owner}#batch",
-        "created_key": _created_key(b.created_at, b.id),
+        "created_key": _created_key(b.id),
         "created_at": b.created_at,
         "expires_at": b.expires_at,
         "request_count": b.request_count,
@@ -126,21 +128,48 @@ def put_new_batch(batch: BatchRecord) -> None:
     )
 
 
-def save_batch(batch: BatchRecord) -> bool:
-    """Write an in-flight batch's record; False if it has ended or been deleted meanwhile (never resurrect)."""
+def _update_in_flight(batch_id: str, expression: str, values: dict, names: dict | None = None) -> dict | None:
+    """Update a batch that has not ended (never resurrects a deleted one); the new item, or None."""
     try:
-        _client().put_item(
+        out = _client().update_item(
             TableName=_table(),
-            Item=_to_item(_batch_item(batch)),
+            Key={"pk": {"S": f"batch#{batch_id}"}},
+            UpdateExpression=expression,
             ConditionExpression="attribute_exists(pk) AND #s <> :ended",
-            ExpressionAttributeNames={"#s": "state"},
-            ExpressionAttributeValues={":ended": {"S": ENDED}},
+            ExpressionAttributeNames={"#s": "state", **(names or {})},
+            ExpressionAttributeValues={":ended": {"S": ENDED}, **values},
+            ReturnValues="ALL_NEW",
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
+            return None
         raise
-    return True
+    return _from_item(out["Attributes"])
+
+
+def _shards_value(batch: BatchRecord) -> dict:
+    return _ser.serialize(_dynamo_safe(batch.shards_as_dicts()))
+
+
+def update_progress(batch: BatchRecord, state: str | None = None) -> bool:
+    """Store the shards (and optionally the state) of an in-flight batch, touching nothing else: the
+    materialization lease and a concurrent cancel's fields stay as they are."""
+    expression = "SET shards = :shards, refreshed_at = :r"
+    values = {":shards": _shards_value(batch), ":r": {"N": repr(batch.refreshed_at)}}
+    if state is not None:
+        expression += ", #s = :state"
+        values[":state"] = {"S": state}
+    return _update_in_flight(batch.id, expression, values) is not None
+
+
+def record_cancel(batch: BatchRecord, cancel_at: str) -> BatchRecord | None:
+    """Set cancel_initiated_at once (the first cancel wins) and store the shards' cancel marks."""
+    item = _update_in_flight(
+        batch.id,
+        "SET cancel_initiated_at = if_not_exists(cancel_initiated_at, :now), shards = :shards",
+        {":now": {"S": cancel_at}, ":shards": _shards_value(batch)},
+    )
+    return _batch_from(item) if item else None
 
 
 def get_batch(batch_id: str) -> BatchRecord | None:
@@ -153,14 +182,14 @@ def delete_batch(batch_id: str) -> None:
     _client().delete_item(TableName=_table(), Key={"pk": {"S": f"batch#{batch_id}"}})
 
 
-def claim_for_materialization(batch_id: str, lease_seconds: int = 240) -> str | None:
+def claim_for_materialization(batch_id: str, lease_seconds: int = 360) -> str | None:
     """Take a lease on a batch so one worker writes its results; returns the lease token or None.
 
-    A crashed worker's lease simply runs out and the next poller tick claims the batch again, so a batch is
+    The lease outlasts the poller's 300 s timeout. A crashed worker's lease simply runs out and the next poller tick claims the batch again, so a batch is
     never left half-ended: it only becomes ``ended`` in ``finish_materialization``.
     """
     now = time.time()
-    token = f"{now:.6f}"
+    token = secrets.token_hex(16)
     try:
         _client().update_item(
             TableName=_table(),
@@ -240,24 +269,24 @@ def list_owned(
     kind: str,
     limit: int,
     *,
-    after_created_key: str | None = None,
-    before_created_key: str | None = None,
+    after_id: str | None = None,
+    before_id: str | None = None,
     provider: str | None = None,
 ) -> tuple[list[dict], bool]:
     """Up to ``limit`` of an owner's items of ``kind``, newest first, and whether more exist that way.
 
-    ``after_created_key`` continues towards older items; ``before_created_key`` goes towards newer ones
-    (the page is still returned newest first).
+    ``after_id`` continues towards older items, ``before_id`` towards newer ones (the page is still newest
+    first). The cursor id need not exist any more: ids sort by creation time.
     """
-    newer = before_created_key is not None
+    newer = before_id is not None
     cond = "owner_kind = :o"
     values: dict = {":o": {"S": f"{owner}#{kind}"}}
-    if after_created_key is not None:
+    if after_id is not None:
         cond += " AND created_key < :c"
-        values[":c"] = {"S": after_created_key}
+        values[":c"] = {"S": _created_key(after_id)}
     elif newer:
         cond += " AND created_key > :c"
-        values[":c"] = {"S": before_created_key}
+        values[":c"] = {"S": _created_key(before_id)}
     kwargs: dict = {
         "TableName": _table(),
         "IndexName": OWNER_INDEX,
@@ -283,17 +312,7 @@ def list_owned(
     return found, has_more
 
 
-def batch_from_item(data: dict) -> BatchRecord:
-    return _batch_from(data)
-
-
-def created_key_of(kind: str, id_: str) -> tuple[str, str] | None:
-    """(owner, created_key) of a batch or file, for paging cursors."""
-    item = _client().get_item(TableName=_table(), Key={"pk": {"S": f"{kind}#{id_}"}})
-    data = item.get("Item")
-    if not data:
-        return None
-    return data["owner"]["S"], data["created_key"]["S"]
+batch_from_item = _batch_from
 
 
 # --- files -----------------------------------------------------------------------------------------------
@@ -307,7 +326,7 @@ def _file_item(f: FileRecord) -> dict:
         "owner": f.owner,
         "provider": f.provider,
         "owner_kind": f"{f.owner}#file",
-        "created_key": _created_key(f.created_at, f.id),
+        "created_key": _created_key(f.id),
         "created_at": f.created_at,
         "filename": f.filename,
         "mime_type": f.mime_type,

@@ -61,7 +61,7 @@ class StreamingProvider:
 
     name = "bench"
 
-    def iter_outcomes(self, shard, hints):
+    def iter_outcomes(self, shard, hints, custom_ids=()):
         from handlers.providers.base import Outcome
 
         for line in lines():

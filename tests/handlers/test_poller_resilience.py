@@ -38,8 +38,8 @@ def test_a_crash_while_writing_results_leaves_the_batch_in_flight_and_the_next_t
     provider = get_provider("anthropic")
     real = provider.iter_outcomes
 
-    def crash_after_one(shard, hints):
-        outcomes = real(shard, hints)
+    def crash_after_one(shard, hints, custom_ids=()):
+        outcomes = real(shard, hints, custom_ids)
         yield next(outcomes)
         raise Boom("connection reset while streaming results")
 
@@ -63,10 +63,10 @@ def test_one_failing_batch_does_not_stop_the_others(aws, providers_env, monkeypa
     provider = get_provider("anthropic")
     real = provider.iter_outcomes
 
-    def fail_for_bad(shard, hints):
+    def fail_for_bad(shard, hints, custom_ids=()):
         if shard.provider_batch_id == table.get_batch(bad.id).shards[0].provider_batch_id:
             raise Boom("upstream results unavailable")
-        return real(shard, hints)
+        return real(shard, hints, custom_ids)
 
     monkeypatch.setattr(provider, "iter_outcomes", fail_for_bad)
     assert poller.poll_once() == {"ended": 1, "failed": 1}
@@ -75,13 +75,18 @@ def test_one_failing_batch_does_not_stop_the_others(aws, providers_env, monkeypa
 
 
 def test_a_submission_that_never_finished_is_ended_with_errored_results(aws, providers_env, monkeypatch):
-    batch = _create(2)
+    held = {**PARAMS, "messages": [{"role": "user", "content": "[[hold]]"}]}
+    batch = service.create_batch(
+        "local", "anthropic", "https://gw.test/anthropic", [{"custom_id": "h", "params": held}]
+    )
     record = table.get_batch(batch.id)
-    record.state, record.shards, record.created_at = "submitting", [], "2020-01-01T00:00:00.000000Z"
-    table.save_batch(record)
+    table.update_progress(record, state="submitting")  # as if the creating call died after its first shard
+    monkeypatch.setattr(service, "STALE_SUBMISSION_SECONDS", -1)
     assert poller.poll_once() == {"ended": 1}
     ended = table.get_batch(batch.id)
-    assert ended.counts["errored"] == 2 and ended.counts["succeeded"] == 0
+    assert ended.counts == {"succeeded": 0, "errored": 1, "canceled": 0, "expired": 0}
+    upstream = get_provider("anthropic").refresh_shard(record.shards[0])
+    assert upstream.phase in ("canceling", "ended")  # the shard it had submitted was cancelled upstream
 
 
 def test_an_upload_over_the_limit_is_a_413_with_the_limit(gateway, monkeypatch):
