@@ -28,10 +28,7 @@ class Settings:
     secret_name: str | None
     max_upload_bytes: int
     results_redirect_bytes: int | None  # only behind Lambda (6 MB response limit)
-
-    @property
-    def in_lambda(self) -> bool:
-        return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+    retention_days: int  # records expire with the bucket's lifecycle (template ResultsRetentionDays)
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +44,7 @@ def settings() -> Settings:
         secret_name=env.get("BATCHBRIDGE_SECRET_NAME") or None,
         max_upload_bytes=int(env.get("BATCHBRIDGE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
         results_redirect_bytes=int(redirect) if (redirect and in_lambda) else None,
+        retention_days=int(env.get("BATCHBRIDGE_RETENTION_DAYS", "30")),
     )
 
 

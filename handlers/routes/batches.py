@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import ValidationError
 
 from handlers.config import settings
-from handlers.errors import invalid_request
+from handlers.errors import ApiError, invalid_request
+from handlers.log import log_event
 from handlers.routes.common import Context, context, json_body, public_base_url
 from handlers.services import batches as service
 from handlers.storage import bucket
@@ -92,7 +93,11 @@ def retrieve_batch(
     batch_id: str, request: Request, ctx: Annotated[Context, Depends(context)]
 ) -> MessageBatchOut:
     batch = service.get_owned_batch(ctx.owner, batch_id)
-    batch = service.advance(batch, materialize_up_to=INLINE_MATERIALIZE_MAX_REQUESTS)
+    try:
+        batch = service.advance(batch, materialize_up_to=INLINE_MATERIALIZE_MAX_REQUESTS)
+    except ApiError as exc:
+        # The stored state is still a true answer; the poller will catch up once the provider does.
+        log_event("refresh_failed", batch_id=batch_id, provider=batch.provider, status=exc.status)
     return present(batch, public_base_url(request))
 
 
@@ -119,4 +124,7 @@ def batch_results(batch_id: str, ctx: Annotated[Context, Depends(context)]):
     if limit is not None and (batch.results_bytes or 0) > limit:
         # Behind Lambda a response may not exceed 6 MB: send the client to a short-lived presigned URL instead.
         return RedirectResponse(bucket.presigned_get(key), status_code=302)
-    return StreamingResponse(bucket.iter_chunks(key), media_type="application/x-jsonl")
+    chunks = bucket.open_chunks(key)
+    if chunks is None:
+        raise ApiError(404, f"the results of message batch {batch_id!r} are no longer available")
+    return StreamingResponse(chunks, media_type="application/x-jsonl")

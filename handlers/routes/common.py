@@ -41,7 +41,8 @@ def public_base_url(request: Request) -> str:
     """The gateway's own base URL as the client sees it (…/anthropic), from this request's host and path."""
     headers = request.headers
     scheme = headers.get("x-forwarded-proto") or request.url.scheme
-    host = headers.get("x-forwarded-host") or headers.get("host") or request.url.netloc
+    # Host, never X-Forwarded-Host: a client could point results_url (and the published event) elsewhere.
+    host = headers.get("host") or request.url.netloc
     path = request.url.path
     prefix = path[: path.index("/v1/")] if "/v1/" in path else ""
     return f"{scheme}://{host}{prefix}"

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from handlers.config import settings
 from handlers.errors import ApiError, invalid_request
@@ -14,6 +14,7 @@ from handlers.ids import is_gateway_file_id, iso
 from handlers.routes.common import Context, context
 from handlers.services import files as service
 from handlers.services import paging
+from handlers.storage import bucket
 from handlers.storage.records import FileRecord
 from handlers.wire.files import DeletedFileOut, FileListOut, FileMetadataOut
 from handlers.wire.multipart import file_part
@@ -57,17 +58,25 @@ async def upload_file(request: Request, ctx: Annotated[Context, Depends(context)
 
 @router.get("")
 def list_files(
+    request: Request,
     ctx: Annotated[Context, Depends(context)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
     after_id: str | None = None,
     before_id: str | None = None,
     page: str | None = None,
 ) -> FileListOut:
-    if page:
-        after_id = paging.decode_page_token(page)
-    if after_id and before_id:
-        raise invalid_request("send at most one of after_id, before_id and page")
-    found, has_more = service.list_files(ctx.owner, limit, after_id, before_id, ctx.provider_header)
+    # 2.x SDKs may ask for specific files: ids[]=a&ids[]=b (≤ 100, instead of paging).
+    ids = request.query_params.getlist("ids[]") + request.query_params.getlist("ids")
+    if ids:
+        if len(ids) > 100:
+            raise invalid_request("ids: at most 100 file ids per request")
+        found, has_more = service.files_by_ids(ctx.owner, ids, ctx.provider_header), False
+    else:
+        if page:
+            after_id = paging.decode_page_token(page)
+        if after_id and before_id:
+            raise invalid_request("send at most one of after_id, before_id and page")
+        found, has_more = service.list_files(ctx.owner, limit, after_id, before_id, ctx.provider_header)
     data = [present(r) for r in found]
     last_id = data[-1].id if data else None
     return FileListOut(
@@ -109,6 +118,11 @@ def download_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> Re
     if raw:
         content = service.raw_download(raw, file_id)
         return Response(content, media_type="application/octet-stream")
+    record = service.get_owned_file(ctx.owner, file_id)
+    limit = settings().results_redirect_bytes
+    if limit is not None and record.size_bytes > limit:
+        # Behind Lambda a response may not exceed 6 MB: hand out the staged copy by presigned URL instead.
+        return RedirectResponse(bucket.presigned_get(bucket.upload_key(record.id)), status_code=302)
     content, mime_type = service.download_file(ctx.owner, file_id)
     return Response(content, media_type=mime_type)
 

@@ -41,6 +41,8 @@ def referenced_file_ids(requests: Iterable[dict]) -> list[str]:
                 and isinstance(source.get("file_id"), str)
             ):
                 found.append(source["file_id"])
+            if block.get("type") == "container_upload" and isinstance(block.get("file_id"), str):
+                found.append(block["file_id"])
             walk(block.get("content"))  # tool_result content may carry documents/images
 
     for request in requests:

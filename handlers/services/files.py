@@ -125,6 +125,14 @@ def list_files(owner, limit, after_id, before_id, provider):
     return [table.file_from_item(i) for i in items], has_more
 
 
+def files_by_ids(owner: str, ids: list[str], provider: str | None) -> list[FileRecord]:
+    """The owner's files among ``ids``, newest first (unknown and foreign ids are simply absent)."""
+    wanted = [i for i in dict.fromkeys(ids) if is_gateway_file_id(i)]
+    found = table.get_files(wanted).values()
+    mine = [f for f in found if f.owner == owner and (provider is None or f.provider == provider)]
+    return sorted(mine, key=lambda f: f.id, reverse=True)
+
+
 def raw_download(provider_name: str, provider_file_id: str) -> bytes:
     content = get_provider(provider_name).download_file(provider_file_id)
     if content is None:

@@ -6,6 +6,7 @@ Key layout: ``uploads/<file id>``, ``inputs/<batch id>.jsonl`` (the requests as 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -58,9 +59,15 @@ def iter_lines(key: str) -> Iterator[bytes]:
             yield line
 
 
-def iter_chunks(key: str, chunk_bytes: int = 1024 * 1024) -> Iterator[bytes]:
-    body = aws.s3().get_object(Bucket=_bucket(), Key=key)["Body"]
-    yield from body.iter_chunks(chunk_size=chunk_bytes)
+def open_chunks(key: str, chunk_bytes: int = 1024 * 1024) -> Iterator[bytes] | None:
+    """The object's bytes in chunks, or None if it does not exist (checked before any byte is sent)."""
+    try:
+        body = aws.s3().get_object(Bucket=_bucket(), Key=key)["Body"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
+            return None
+        raise
+    return body.iter_chunks(chunk_size=chunk_bytes)
 
 
 def size_of(key: str) -> int | None:
@@ -140,4 +147,6 @@ class StreamingUpload:
 
     def abort(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._s3.abort_multipart_upload(Bucket=_bucket(), Key=self.key, UploadId=self._upload_id)
+        # If this fails too, the bucket's lifecycle rule removes the parts after a day; keep the original error.
+        with contextlib.suppress(ClientError):
+            self._s3.abort_multipart_upload(Bucket=_bucket(), Key=self.key, UploadId=self._upload_id)

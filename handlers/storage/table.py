@@ -25,7 +25,6 @@ from handlers.storage.records import ENDED, BatchRecord, FileRecord, KeyRecord
 OWNER_INDEX = "owner-index"
 INFLIGHT_INDEX = "inflight-index"
 INFLIGHT = "1"
-RETENTION_SECONDS = 30 * 24 * 3600  # records (and results, see template lifecycle) kept 30 days
 
 _ser = TypeSerializer()
 _de = TypeDeserializer()
@@ -58,6 +57,11 @@ def _dynamo_safe(value):
 
 def _from_item(item: dict) -> dict:
     return {k: _plain(_de.deserialize(v)) for k, v in item.items()}
+
+
+def _expiry() -> int:
+    """DynamoDB TTL: records go when the bucket's lifecycle removes their objects."""
+    return int(time.time()) + settings().retention_days * 24 * 3600
 
 
 def _created_key(id_: str) -> str:
@@ -96,7 +100,7 @@ def _batch_item(b: BatchRecord) -> dict:
         "counts": b.counts or None,
         "results_bytes": b.results_bytes,
         "refreshed_at": b.refreshed_at,
-        "expires_ttl": int(time.time()) + RETENTION_SECONDS,
+        "expires_ttl": _expiry(),
     }
     if b.state != ENDED:
         data["inflight"] = INFLIGHT
@@ -334,6 +338,7 @@ def _file_item(f: FileRecord) -> dict:
         "provider_file_id": f.provider_file_id,
         "downloadable": f.downloadable,
         "uri": f.uri,
+        "expires_ttl": _expiry(),  # the staged copy in uploads/ expires with the same lifecycle
     }
 
 

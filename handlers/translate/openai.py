@@ -263,7 +263,7 @@ def _add_user_blocks(
         if kind == "text":
             parts.append({"type": "text", "text": block["text"]})
         elif kind == "tool_result":
-            tool_use_id = block["tool_use_id"]
+            tool_use_id = openai_call_id(block["tool_use_id"])
             if pending is None or tool_use_id not in pending:
                 raise _Refusal(
                     f".messages[{i}].content[{j}].tool_use_id",
@@ -410,7 +410,7 @@ def _add_assistant_blocks(i: int, blocks: Any, out: list[dict]) -> dict[str, Non
         elif kind == "tool_use":
             calls.append(
                 {
-                    "id": block["id"],
+                    "id": openai_call_id(block["id"]),
                     "type": "function",
                     "function": {"name": block["name"], "arguments": _dumps(block["input"])},
                 }
@@ -430,6 +430,14 @@ def _add_assistant_blocks(i: int, blocks: Any, out: list[dict]) -> dict[str, Non
         message["tool_calls"] = calls
     out.append(message)
     return dict.fromkeys(call["id"] for call in calls) if calls else None
+
+
+def openai_call_id(tool_use_id: str) -> str:
+    """OpenAI refuses tool call ids over 40 characters; longer Anthropic ids map to a stable short one (the
+    same for the tool_use and its tool_result, so the pair still matches)."""
+    if len(tool_use_id) <= 40:
+        return tool_use_id
+    return "call_" + hashlib.sha1(tool_use_id.encode()).hexdigest()[:32]
 
 
 def _tools(tools: Any) -> list[dict]:

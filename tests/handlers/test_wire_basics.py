@@ -196,3 +196,51 @@ def test_logs_are_json_lines_without_keys_or_bodies(gateway, capsys):
     assert entry["request_id"].startswith("req_") and "duration_ms" in entry
     assert secret not in out
     assert '"messages"' not in out and "claude-x" not in out  # no request body in the logs
+
+
+def _upload(gateway, name: str) -> str:
+    response = gateway.post(
+        "/anthropic/v1/files", files={"file": (name, b"some text", "text/plain")}, headers={"x-api-key": "d"}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["id"]
+
+
+def test_file_paging_survives_deleting_what_was_listed(gateway, providers_env):
+    ids = [_upload(gateway, f"f{i}.txt") for i in range(4)]
+    first = gateway.get("/anthropic/v1/files?limit=2", headers={"x-api-key": "d"}).json()
+    assert [f["id"] for f in first["data"]] == ids[::-1][:2] and first["has_more"]
+    for f in first["data"]:  # the common clean-up loop: delete while paging
+        assert gateway.delete(f"/anthropic/v1/files/{f['id']}", headers={"x-api-key": "d"}).status_code == 200
+    for query in (f"page={first['next_page']}", f"after_id={first['last_id']}"):
+        rest = gateway.get(f"/anthropic/v1/files?limit=2&{query}", headers={"x-api-key": "d"}).json()
+        assert [f["id"] for f in rest["data"]] == ids[::-1][2:] and rest["has_more"] is False
+
+
+def test_files_can_be_asked_for_by_ids(gateway, providers_env):
+    a, b, _c = (_upload(gateway, f"f{i}.txt") for i in range(3))
+    got = gateway.get(
+        f"/anthropic/v1/files?ids[]={a}&ids[]={b}&ids[]=file_unknown", headers={"x-api-key": "d"}
+    )
+    assert [f["id"] for f in got.json()["data"]] == [b, a]
+
+
+def test_results_whose_object_is_gone_are_a_404_not_a_crash(gateway, providers_env):
+    from handlers.services.batches import advance
+    from handlers.storage import bucket
+
+    params = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}
+    created = gateway.post(
+        "/anthropic/v1/messages/batches",
+        json={"requests": [{"custom_id": "a", "params": params}]},
+        headers={"x-api-key": "d"},
+    ).json()
+    for _ in range(200):
+        if advance(table.get_batch(created["id"]), force=True).state == "ended":
+            break
+        __import__("time").sleep(0.05)
+    bucket.delete(bucket.results_key(created["id"]))
+    response = gateway.get(
+        f"/anthropic/v1/messages/batches/{created['id']}/results", headers={"x-api-key": "d"}
+    )
+    assert_envelope(response, 404, "not_found_error", "no longer available")

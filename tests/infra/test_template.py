@@ -164,7 +164,8 @@ def test_functions_get_their_configuration_from_the_template(template):
         "BATCHBRIDGE_EVENT_BUS": "bb-template-test",
         "BATCHBRIDGE_AUTH": "keys",
         "BATCHBRIDGE_SECRET_NAME": "batchbridge/provider-keys",
-        "BATCHBRIDGE_RESULTS_REDIRECT_BYTES": "5000000",
+        "BATCHBRIDGE_RESULTS_REDIRECT_BYTES": "4000000",
+        "BATCHBRIDGE_RETENTION_DAYS": "30",
         "BATCHBRIDGE_MAX_UPLOAD_BYTES": "4400000",
     }
     assert template_resources.function_environment(template, "PollerFunction", NAMES) == env
@@ -192,6 +193,12 @@ def test_policies_are_scoped_to_the_stacks_own_resources(template):
         }
         statements = [s for policy in policies for s in policy.get("Statement", [])]
         assert statements == [
+            {
+                "Sid": "AbortResultUploads",
+                "Effect": "Allow",
+                "Action": "s3:AbortMultipartUpload",
+                "Resource": {"Fn::Sub": "${GatewayBucket.Arn}/*"},
+            },
             {
                 "Sid": "ReadProviderKeys",
                 "Effect": "Allow",
