@@ -13,7 +13,7 @@ from datetime import timedelta
 import orjson
 
 from handlers.errors import ApiError, invalid_request, not_found
-from handlers.ids import iso, new_batch_id, utcnow
+from handlers.ids import iso, new_batch_id, parse_iso, utcnow
 from handlers.log import log_event
 from handlers.providers import get_provider
 from handlers.providers.base import FileRef, PreparedShard
@@ -238,6 +238,8 @@ def list_batches(
 
 
 STALE_SUBMISSION_SECONDS = 15 * 60
+# How long past expires_at (24 h) a provider may still report before unfinished requests are expired.
+OVERDUE_GRACE = timedelta(hours=1)
 
 
 def advance(batch: BatchRecord, *, force: bool = False, materialize_up_to: int | None = None) -> BatchRecord:
@@ -256,7 +258,10 @@ def advance(batch: BatchRecord, *, force: bool = False, materialize_up_to: int |
             batch.shards = []
             return materialize(batch) or batch
         return batch
-    batch = refresh(batch, force=force)
+    if _overdue(batch):
+        _expire_unfinished_shards(batch)
+    else:
+        batch = refresh(batch, force=force)
     small_enough = materialize_up_to is None or batch.request_count <= materialize_up_to
     if batch.state != ENDED and all_shards_ended(batch) and small_enough:
         return materialize(batch) or table.get_batch(batch.id) or batch
@@ -264,6 +269,29 @@ def advance(batch: BatchRecord, *, force: bool = False, materialize_up_to: int |
 
 
 def _submission_is_stale(batch: BatchRecord) -> bool:
-    from handlers.ids import parse_iso
-
     return (utcnow() - parse_iso(batch.created_at)).total_seconds() > STALE_SUBMISSION_SECONDS
+
+
+def _overdue(batch: BatchRecord) -> bool:
+    return utcnow() > parse_iso(batch.expires_at) + OVERDUE_GRACE and not all_shards_ended(batch)
+
+
+def _expire_unfinished_shards(batch: BatchRecord) -> None:
+    """Past its 24 h window (plus grace) a batch ends as on Anthropic: what has no result yet is expired.
+
+    Shards the provider never finished (or that can no longer be read) are cancelled upstream, best effort,
+    and their requests end ``expired``; shards that did finish keep their real results.
+    """
+    provider = get_provider(batch.provider)
+    for shard in batch.shards:
+        if shard.phase == "ended":
+            continue
+        try:
+            provider.cancel_shard(shard)
+        except Exception as exc:
+            log_event("shard_cancel_failed", batch_id=batch.id, shard=shard.index, error=type(exc).__name__)
+        shard.phase, shard.ending, shard.fallback = "ended", "expired", {"type": "expired"}
+        shard.data["forced_end"] = "1"  # its output, if any, is not read: the provider never said it ended
+    batch.refreshed_at = time.time()
+    table.update_progress(batch)
+    log_event("batch_overdue", batch_id=batch.id, provider=batch.provider)

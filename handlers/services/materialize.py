@@ -74,6 +74,8 @@ def _write_results(batch: BatchRecord) -> tuple[dict[str, int], int]:
         for cid, index in shard_of.items():
             in_order.setdefault(index, []).append(cid)
         for shard in batch.shards:
+            if shard.data.get("forced_end"):
+                continue  # ended by the gateway at the batch's expiry: its requests take the fallback
             for outcome in provider.iter_outcomes(shard, hints, in_order.get(shard.index, [])):
                 # Unknown or repeated custom_ids are dropped: each staged request gets exactly one line.
                 if shard_of.pop(outcome.custom_id, None) is None:

@@ -105,3 +105,16 @@ def test_an_upload_over_the_limit_is_a_413_with_the_limit(gateway, monkeypatch):
         "message": response.json()["error"]["message"],
     }
     assert "1024" in response.json()["error"]["message"]
+
+
+def test_a_batch_past_its_expiry_whose_provider_never_finishes_ends_expired(aws, providers_env, monkeypatch):
+    held = {**PARAMS, "messages": [{"role": "user", "content": "[[hold]]"}]}
+    batch = service.create_batch(
+        "local", "anthropic", "https://gw.test/anthropic", [{"custom_id": "h", "params": held}]
+    )
+    assert poller.poll_once() == {"in_progress": 1}  # the provider is still working on it
+    monkeypatch.setattr(service, "OVERDUE_GRACE", service.timedelta(hours=-25))  # as if 25 h had passed
+    assert poller.poll_once() == {"ended": 1}
+    ended = table.get_batch(batch.id)
+    assert ended.counts == {"succeeded": 0, "errored": 0, "canceled": 0, "expired": 1}
+    assert get_provider("anthropic").refresh_shard(ended.shards[0]).phase in ("canceling", "ended")
