@@ -1,0 +1,62 @@
+"""What a user sees when the provider fails at create, and the SDK's auto-paging over files."""
+
+from __future__ import annotations
+
+import anthropic
+import pytest
+
+from handlers.errors import UpstreamError
+from handlers.providers import get_provider
+from handlers.storage import bucket, table
+
+PARAMS = {"model": "claude-x", "max_tokens": 10, "messages": [{"role": "user", "content": "hello"}]}
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class", "error_type"),
+    [(429, anthropic.RateLimitError, "rate_limit_error"), (502, anthropic.InternalServerError, "api_error")],
+)
+def test_an_upstream_failure_at_create_is_mapped_and_leaves_nothing_behind(
+    lambda_sdk, monkeypatch, status, error_class, error_type
+):
+    provider = get_provider("anthropic")
+
+    def refuse(shard, *, batch_id, index):
+        raise UpstreamError(status, "anthropic: try again later")
+
+    monkeypatch.setattr(provider, "submit_shard", refuse)
+    client = lambda_sdk()
+    with pytest.raises(error_class) as caught:
+        client.beta.messages.batches.create(requests=[{"custom_id": "a", "params": PARAMS}])
+    assert caught.value.body["error"] == {"type": error_type, "message": "anthropic: try again later"}
+    assert client.beta.messages.batches.list().data == []
+    assert table.list_owned("local", "batch", 10) == ([], False)
+    listing = bucket.aws.s3().list_objects_v2(Bucket=bucket.settings().bucket, Prefix="inputs/")
+    assert listing.get("KeyCount", 0) == 0  # the staged requests went with the record
+
+
+def test_sdk_auto_paging_walks_every_file_once(lambda_sdk):
+    client = lambda_sdk()
+    uploaded = [
+        client.beta.files.upload(file=(f"f{i}.txt", f"file {i}".encode(), "text/plain")).id for i in range(5)
+    ]
+    seen = [f.id for f in client.beta.files.list(limit=2)]  # 2.x SDKs page with page/next_page
+    assert seen == list(reversed(uploaded))
+    first = client.beta.files.list(limit=2)
+    assert first.next_page is not None and len(first.data) == 2
+
+
+def test_a_provider_filtered_list_shows_only_that_providers_batches(lambda_sdk):
+    anthropic_batch = lambda_sdk().beta.messages.batches.create(
+        requests=[{"custom_id": "a", "params": PARAMS}]
+    )
+    openai_params = {**PARAMS, "model": "gpt-4o-mini"}
+    openai_batch = lambda_sdk("openai").beta.messages.batches.create(
+        requests=[{"custom_id": "o", "params": openai_params}]
+    )
+    assert [b.id for b in lambda_sdk("openai").beta.messages.batches.list().data] == [openai_batch.id]
+    assert [b.id for b in lambda_sdk("anthropic").beta.messages.batches.list().data] == [anthropic_batch.id]
+    everything = [b.id for b in lambda_sdk().beta.messages.batches.list().data]
+    assert everything == [openai_batch.id, anthropic_batch.id]
+    # Later calls need no header: the gateway remembers which provider runs each batch.
+    assert lambda_sdk().beta.messages.batches.retrieve(openai_batch.id).id == openai_batch.id
