@@ -5,18 +5,25 @@ stays under the inline limit, otherwise as a JSONL file uploaded through the res
 
 A shard is ``canceling`` once the batch service has recorded a cancel: it passes shard refs whose ``data``
 carries ``"cancel_requested": "1"``, and refresh reports PENDING/RUNNING shards with that flag as canceling.
+
+Gemini sometimes reports SUCCEEDED before the output is attached to the operation, so such a shard stays
+running (for at most ``OUTPUT_GRACE_SECONDS``) until the output appears.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Mapping
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+
+import httpx
 
 from handlers.errors import UpstreamError
 from handlers.providers.base import FileRef, Outcome, PreparedShard, ShardRef, ShardUpdate, UpstreamFile
-from handlers.providers.http import UpstreamClient
+from handlers.providers.http import UpstreamClient, upstream_message
 from handlers.translate import gemini as translate
 from handlers.translate.errors import errored_result
 
@@ -24,6 +31,53 @@ API_VERSION = "v1beta"
 BATCH_INPUT_MIME = "application/jsonl"
 
 _ENDINGS = {"SUCCEEDED": "completed", "FAILED": "failed", "CANCELLED": "cancelled", "EXPIRED": "expired"}
+
+# ShardRef.data key: epoch seconds at which the shard was first seen SUCCEEDED with no output attached.
+NO_OUTPUT_SINCE = "succeeded_without_output_since"
+# The start of a responses-file line that is not valid JSON as a whole, to still name its request.
+_LEADING_KEY = re.compile(r'\s*\{\s*"key"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+class GeminiUpstreamClient(UpstreamClient):
+    """UpstreamClient that reads Gemini's error answers for what they mean rather than their status.
+
+    Gemini answers a missing or expired file with 403 PERMISSION_DENIED ("... or it may not exist") and a
+    bad API key with 400 INVALID_ARGUMENT (reason API_KEY_INVALID).
+    """
+
+    def raise_for_status(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status == 403 and "/files/" in _request_path(response):
+            message = upstream_message(response)
+            if "may not exist" in message.lower():
+                raise UpstreamError(404, f"{self.provider}: {message}")
+        if status == 400 and _is_invalid_key(response):
+            raise UpstreamError(
+                502, f"{self.provider} refused the gateway's credentials: {upstream_message(response)}"
+            )
+        super().raise_for_status(response)
+
+
+def _request_path(response: httpx.Response) -> str:
+    try:
+        return response.request.url.path
+    except RuntimeError:  # a response built without a request
+        return ""
+
+
+def _is_invalid_key(response: httpx.Response) -> bool:
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return False
+    if not isinstance(error, dict):
+        return False
+    details = error.get("details")
+    if isinstance(details, list):
+        for detail in details:
+            if isinstance(detail, dict) and detail.get("reason") == "API_KEY_INVALID":
+                return True
+    return "API key not valid" in str(error.get("message") or "")
 
 
 def _encode(value) -> bytes:
@@ -58,9 +112,12 @@ class GeminiProvider:
     name = "gemini"
     # Gemini's limit on an inline batch create body; a class attribute so tests can lower it.
     INLINE_LIMIT_BYTES = 20_000_000
+    # How long a SUCCEEDED batch may go without output before it ends with the "no output" fallback.
+    OUTPUT_GRACE_SECONDS = 15 * 60
 
-    def __init__(self, client: UpstreamClient) -> None:
+    def __init__(self, client: UpstreamClient, *, clock: Callable[[], float] = time.time) -> None:
         self._client = client
+        self._clock = clock
 
     # --- batches -------------------------------------------------------------------------------------
     def prepare_shards(self, requests: list[dict], files: Mapping[str, FileRef]) -> list[PreparedShard]:
@@ -135,7 +192,14 @@ class GeminiProvider:
         if output_file:
             data["responses_file"] = output_file
         ending = _ENDINGS.get(state)
-        if ending is None:  # PENDING, RUNNING, or not yet reported
+        if ending == "completed" and not translate.has_output(operation):
+            # Gemini can say SUCCEEDED a while before it attaches the output: wait for it, but not forever.
+            now = self._clock()
+            since = _epoch_seconds(shard.data.get(NO_OUTPUT_SINCE), default=now)
+            data[NO_OUTPUT_SINCE] = str(int(since))
+            if now - since < self.OUTPUT_GRACE_SECONDS:
+                ending = None
+        if ending is None:  # PENDING, RUNNING, not yet reported, or SUCCEEDED without output yet
             phase = "canceling" if shard.data.get("cancel_requested") == "1" else "running"
             return ShardUpdate(phase=phase, data=data)
         return ShardUpdate(phase="ended", ending=ending, data=data, fallback=_fallback(state, operation))
@@ -149,34 +213,65 @@ class GeminiProvider:
         if input_file:
             self._delete_quietly(_resource_path(input_file, "files"))
 
-    def iter_outcomes(self, shard: ShardRef, hints: Mapping[str, dict]) -> Iterator[Outcome]:
-        seed = shard.provider_batch_id
+    def iter_outcomes(
+        self, shard: ShardRef, hints: Mapping[str, dict], custom_ids: Sequence[str]
+    ) -> Iterator[Outcome]:
         output_file = shard.data.get("responses_file")
         if not output_file:
             # Inline outputs exist only in the GET response, so fetch the finished operation again.
             operation = self._client.json("GET", _resource_path(shard.provider_batch_id, "batches"))
             items = translate.inlined_responses(operation)
             if items is not None:
-                for item in items:
-                    key = translate.inline_item_key(item)
-                    if key is not None:
-                        yield Outcome(key, self._result(item, key, hints, shard, seed))
+                yield from self._inline_outcomes(items, shard, hints, custom_ids)
                 return
             output_file = translate.responses_file(operation)
             if not output_file:
                 return  # no output at all: the shard's fallback covers every request
         for line in self._download_lines(output_file):
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except (ValueError, RecursionError):
+                # One broken line must not sink the others: an error for its request if it can be named,
+                # otherwise nothing (the shard's fallback covers it).
+                key = _leading_key(line)
+                if key is not None:
+                    yield Outcome(
+                        key, errored_result(500, "Gemini returned an output line the gateway could not read")
+                    )
+                continue
             key = translate.file_line_key(record)
             if key is not None:
-                yield Outcome(key, self._result(record, key, hints, shard, seed))
+                yield Outcome(key, self._result(record, key, hints, shard))
+
+    def _inline_outcomes(
+        self, items: list, shard: ShardRef, hints: Mapping[str, dict], custom_ids: Sequence[str]
+    ) -> Iterator[Outcome]:
+        """Inline items by ``metadata.key``; items Gemini left without one by their position in the input."""
+        keys = [translate.inline_item_key(item) for item in items]
+        # Position names a keyless item only when the items line up with the input one to one: as many of
+        # them as requests, and every key that is present sitting at its own request's position. Otherwise
+        # keyless items are skipped (not guessed) and the shard's fallback covers their requests.
+        by_position = (
+            None in keys
+            and len(keys) == len(custom_ids)
+            and all(key is None or key == cid for key, cid in zip(keys, custom_ids, strict=True))
+        )
+        for position, (item, key) in enumerate(zip(items, keys, strict=True)):
+            if key is None:
+                if not by_position:
+                    continue
+                key = custom_ids[position]
+            yield Outcome(key, self._result(item, key, hints, shard))
 
     @staticmethod
-    def _result(output: Mapping, key: str, hints: Mapping[str, dict], shard: ShardRef, seed: str) -> dict:
+    def _result(output: Mapping, key: str, hints: Mapping[str, dict], shard: ShardRef) -> dict:
         hint = hints.get(key)
         model = (hint.get("model") if hint else None) or shard.model or ""
         model = model.removeprefix("models/")  # the form Gemini's own modelVersion takes
-        return translate.result_from_output(output, custom_id=key, model=model, id_seed=seed)
+        # The batch name keeps synthesized ids unique across batches that reuse custom_ids.
+        return translate.result_from_output(
+            output, custom_id=key, model=model, id_seed=shard.provider_batch_id
+        )
 
     # --- files ---------------------------------------------------------------------------------------
     def upload_file(self, filename: str, mime_type: str, content: bytes) -> UpstreamFile:
@@ -252,6 +347,24 @@ class GeminiProvider:
                 raise
 
 
+def _epoch_seconds(value: str | None, *, default: float) -> float:
+    try:
+        return float(value) if value else default
+    except ValueError:
+        return default
+
+
+def _leading_key(line: str) -> str | None:
+    """The ``key`` a broken responses-file line starts with, when it can be read."""
+    match = _LEADING_KEY.match(line)
+    if match is None:
+        return None
+    try:
+        return json.loads(match.group(1))
+    except ValueError:
+        return None
+
+
 def _fallback(state: str, operation: Mapping) -> dict:
     """The result for custom_ids an ended shard's output never mentions."""
     if state == "EXPIRED":
@@ -264,7 +377,10 @@ def _fallback(state: str, operation: Mapping) -> dict:
     return errored_result(500, "Gemini returned no output for this request")
 
 
-def build(api_key: str, base_url: str, *, transport=None) -> GeminiProvider:
+def build(
+    api_key: str, base_url: str, *, transport=None, clock: Callable[[], float] = time.time
+) -> GeminiProvider:
     return GeminiProvider(
-        UpstreamClient("gemini", base_url, {"x-goog-api-key": api_key}, transport=transport)
+        GeminiUpstreamClient("gemini", base_url, {"x-goog-api-key": api_key}, transport=transport),
+        clock=clock,
     )

@@ -129,7 +129,11 @@ def _translate_request(custom_id: str, params: Mapping[str, Any], files: Mapping
         request["tools"] = [{"functionDeclarations": _function_declarations(custom_id, tools)}]
     tool_choice = params.get("tool_choice")
     if tool_choice:
-        request["toolConfig"] = {"functionCallingConfig": _calling_config(custom_id, tool_choice)}
+        calling_config = _calling_config(custom_id, tool_choice)  # refuses unknown types even without tools
+        # Gemini rejects a functionCallingConfig without function declarations, and without tools no
+        # choice can change the answer, so it is only sent alongside tools.
+        if tools:
+            request["toolConfig"] = {"functionCallingConfig": calling_config}
     request["generationConfig"] = _generation_config(custom_id, params)
     return request
 
@@ -350,7 +354,9 @@ def _generation_config(custom_id: str, params: Mapping[str, Any]) -> dict:
         config["stopSequences"] = list(stops)
     thinking = params.get("thinking")
     if thinking:
-        config["thinkingConfig"] = _thinking_config(custom_id, thinking)
+        thinking_config = _thinking_config(custom_id, thinking)
+        if thinking_config is not None:
+            config["thinkingConfig"] = thinking_config
     output_config = params.get("output_config")
     if output_config and output_config.get("format"):
         _apply_output_format(custom_id, ".output_config.format", output_config["format"], config)
@@ -361,12 +367,14 @@ def _generation_config(custom_id: str, params: Mapping[str, Any]) -> dict:
     return config
 
 
-def _thinking_config(custom_id: str, thinking: Mapping) -> dict:
+def _thinking_config(custom_id: str, thinking: Mapping) -> dict | None:
     kind = thinking.get("type")
     if kind == "enabled":
         return {"thinkingBudget": int(thinking["budget_tokens"])}
     if kind == "disabled":
-        return {"thinkingBudget": 0}
+        # No thinkingConfig at all: budget 0 is refused by models that cannot stop thinking (2.5 Pro,
+        # 3 Pro), so each model keeps its own default.
+        return None
     if kind == "adaptive":
         return {"thinkingBudget": -1}  # Gemini's "dynamic thinking": the model picks its budget
     raise _refuse(custom_id, ".thinking.type", f"thinking type {kind!r} has no Gemini equivalent")
@@ -518,30 +526,34 @@ def errored_from_status(status: Mapping[str, Any]) -> dict:
 def result_from_output(
     output: Mapping[str, Any], *, custom_id: str, model: str | None = None, id_seed: str = ""
 ) -> dict:
-    """An inline item or file line (``response`` or ``error``) → an Anthropic batch ``result`` member."""
-    response = output.get("response")
-    if response is not None:
-        try:
+    """An inline item or file line (``response`` or ``error``) → an Anthropic batch ``result`` member.
+
+    Never raises: one unreadable output must not stop the other results of the batch from materializing.
+    """
+    try:
+        response = output.get("response")
+        if response is not None:
             message = message_from_response(response, custom_id=custom_id, model=model, id_seed=id_seed)
-        except (KeyError, TypeError, AttributeError, ValueError):
-            # One unreadable output must not stop the other results of the batch from materializing.
-            return errored_result(500, "Gemini returned a response the gateway could not read")
-        return {"type": "succeeded", "message": message}
-    error = output.get("error")
-    if error is not None:
-        return errored_from_status(error)
+            return {"type": "succeeded", "message": message}
+        error = output.get("error")
+        if error is not None:
+            return errored_from_status(error)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return errored_result(500, "Gemini returned a response the gateway could not read")
     return errored_result(500, "Gemini returned neither a response nor an error for this request")
 
 
-def inline_item_key(item: Mapping[str, Any]) -> str | None:
-    """custom_id of an inline response item (``metadata.key``)."""
-    metadata = item.get("metadata")
-    return metadata.get("key") if metadata else None
+def inline_item_key(item: Any) -> str | None:
+    """custom_id of an inline response item (``metadata.key``); None when Gemini left it out."""
+    metadata = item.get("metadata") if isinstance(item, dict) else None
+    key = metadata.get("key") if isinstance(metadata, dict) else None
+    return key if isinstance(key, str) else None
 
 
-def file_line_key(line: Mapping[str, Any]) -> str | None:
+def file_line_key(line: Any) -> str | None:
     """custom_id of a responses-file line (``key``)."""
-    return line.get("key")
+    key = line.get("key") if isinstance(line, dict) else None
+    return key if isinstance(key, str) else None
 
 
 # --- batch operation JSON ---------------------------------------------------------------------------------
@@ -585,6 +597,11 @@ def inlined_responses(operation: Mapping[str, Any]) -> list[dict] | None:
         if holder and holder.get("inlinedResponses") is not None:
             return holder["inlinedResponses"]
     return None
+
+
+def has_output(operation: Mapping[str, Any]) -> bool:
+    """Whether the operation carries its results yet (inline items or a responses file)."""
+    return inlined_responses(operation) is not None or responses_file(operation) is not None
 
 
 def responses_file(operation: Mapping[str, Any]) -> str | None:

@@ -204,7 +204,7 @@ def test_policies_are_scoped_to_the_stacks_own_resources(template):
                 "Effect": "Allow",
                 "Action": "secretsmanager:GetSecretValue",
                 "Resource": secret_arn,
-            }
+            },
         ]
 
 

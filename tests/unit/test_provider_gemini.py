@@ -10,7 +10,7 @@ import pytest
 
 from handlers.errors import ApiError, UpstreamError
 from handlers.providers.base import ShardRef
-from handlers.providers.gemini import GeminiProvider, build
+from handlers.providers.gemini import NO_OUTPUT_SINCE, GeminiProvider, build
 
 API_KEY = "test-gemini-key"
 UPLOAD_SESSION = (
@@ -32,6 +32,42 @@ def error_status(message: str) -> dict:
     return {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}
 
 
+# Gemini's real error bodies for a bad key, a missing key and a missing or expired file.
+INVALID_KEY = {
+    "error": {
+        "code": 400,
+        "message": "API key not valid. Please pass a valid API key.",
+        "status": "INVALID_ARGUMENT",
+        "details": [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "API_KEY_INVALID",
+                "domain": "googleapis.com",
+                "metadata": {"service": "generativelanguage.googleapis.com"},
+            }
+        ],
+    }
+}
+NO_KEY = {
+    "error": {
+        "code": 403,
+        "message": "Method doesn't allow unregistered callers (callers without established identity). "
+        "Please use API Key or other form of API consumer identity to call this API.",
+        "status": "PERMISSION_DENIED",
+    }
+}
+
+
+def file_denied(file_id: str) -> dict:
+    return {
+        "error": {
+            "code": 403,
+            "message": f"You do not have permission to access the File {file_id} or it may not exist.",
+            "status": "PERMISSION_DENIED",
+        }
+    }
+
+
 class FakeGemini:
     """Just enough of the Gemini REST surface, recording every request it sees."""
 
@@ -40,16 +76,21 @@ class FakeGemini:
         self.operations: dict[str, dict] = {}
         self.downloads: dict[str, bytes] = {}  # path → body; anything else under :download is 404
         self.missing: set[str] = set()  # paths that answer 404
+        self.answers: dict[str, tuple[int, dict]] = {}  # path → (status, error body) answered as is
         self.create_status = 200
         self.uploaded: list[bytes] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.calls.append(request)
         path = request.url.path
-        if request.headers.get("x-goog-api-key") != API_KEY:
-            return _error(401, "API key not valid.", "UNAUTHENTICATED")
+        key = request.headers.get("x-goog-api-key")
+        if key != API_KEY:
+            return httpx.Response(403, json=NO_KEY) if not key else httpx.Response(400, json=INVALID_KEY)
         if path in self.missing:
             return _error(404, "Requested entity was not found.", "NOT_FOUND")
+        if path in self.answers:
+            status, body = self.answers[path]
+            return httpx.Response(status, json=body)
         if (
             request.method == "POST"
             and path == "/upload/v1beta/files"
@@ -116,9 +157,22 @@ def fake() -> FakeGemini:
     return FakeGemini()
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_750_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def provider(fake: FakeGemini) -> GeminiProvider:
-    return build(API_KEY, "https://gemini.test", transport=httpx.MockTransport(fake))
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def provider(fake: FakeGemini, clock: Clock) -> GeminiProvider:
+    return build(API_KEY, "https://gemini.test", transport=httpx.MockTransport(fake), clock=clock)
 
 
 def batch_request(custom_id: str, model: str = "gemini-2.5-flash", text: str = "Hi") -> dict:
@@ -271,7 +325,10 @@ def test_models_given_with_prefix_are_not_doubled_in_the_url(provider, fake):
     ],
 )
 def test_batch_states_map_to_shard_phases_and_fallbacks(provider, fake, state, phase, ending, fallback):
-    fake.operations["batches/b1"] = {"name": "batches/b1", "metadata": {"state": state}}
+    operation = {"name": "batches/b1", "metadata": {"state": state}}
+    if state.endswith("SUCCEEDED"):
+        operation["response"] = {"responsesFile": "files/batch-out"}
+    fake.operations["batches/b1"] = operation
     update = provider.refresh_shard(shard_ref())
     assert (update.phase, update.ending) == (phase, ending)
     assert (update.fallback or {}).get("type") == fallback
@@ -298,10 +355,53 @@ def test_a_failed_batch_explains_itself_to_requests_without_output(provider, fak
 
 
 def test_a_succeeded_batch_without_a_line_for_a_request_reports_no_output(provider, fake):
-    fake.operations["batches/b1"] = {"name": "batches/b1", "metadata": {"state": "BATCH_STATE_SUCCEEDED"}}
+    fake.operations["batches/b1"] = {
+        "name": "batches/b1",
+        "metadata": {"state": "BATCH_STATE_SUCCEEDED"},
+        "response": {"responsesFile": "files/batch-out"},
+    }
     fallback = provider.refresh_shard(shard_ref()).fallback
     assert fallback["error"]["error"]["type"] == "api_error"
     assert "no output" in fallback["error"]["error"]["message"]
+
+
+@pytest.mark.parametrize("state", ["BATCH_STATE_SUCCEEDED", "JOB_STATE_SUCCEEDED"])
+def test_a_succeeded_batch_stays_running_until_its_output_is_attached(provider, fake, clock, state):
+    fake.operations["batches/b1"] = {"name": "batches/b1", "metadata": {"state": state}, "done": True}
+    first = provider.refresh_shard(shard_ref())
+    assert (first.phase, first.ending, first.fallback) == ("running", None, None)
+    assert first.data[NO_OUTPUT_SINCE] == str(int(clock.now))
+
+    # Later refreshes keep the first sighting rather than restarting the wait.
+    seen = shard_ref(**first.data)
+    clock.now += 600
+    again = provider.refresh_shard(seen)
+    assert again.phase == "running"
+    assert again.data[NO_OUTPUT_SINCE] == first.data[NO_OUTPUT_SINCE]
+
+    fake.operations["batches/b1"]["metadata"]["output"] = {"responsesFile": "files/batch-out"}
+    ended = provider.refresh_shard(seen)
+    assert (ended.phase, ended.ending) == ("ended", "completed")
+    assert ended.data["responses_file"] == "files/batch-out"
+
+
+def test_a_succeeded_batch_whose_output_never_comes_ends_after_fifteen_minutes(provider, fake, clock):
+    fake.operations["batches/b1"] = {"name": "batches/b1", "metadata": {"state": "BATCH_STATE_SUCCEEDED"}}
+    seen = shard_ref(**provider.refresh_shard(shard_ref()).data)
+    clock.now += 15 * 60 - 1
+    assert provider.refresh_shard(seen).phase == "running"
+    clock.now += 1
+    update = provider.refresh_shard(seen)
+    assert (update.phase, update.ending) == ("ended", "completed")
+    assert update.fallback["error"]["error"] == {
+        "type": "api_error",
+        "message": "Gemini returned no output for this request",
+    }
+
+
+def test_a_succeeded_batch_without_output_after_a_cancel_is_still_canceling(provider, fake):
+    fake.operations["batches/b1"] = {"name": "batches/b1", "metadata": {"state": "BATCH_STATE_SUCCEEDED"}}
+    assert provider.refresh_shard(shard_ref(cancel_requested="1")).phase == "canceling"
 
 
 def test_refresh_keeps_the_responses_file_name(provider, fake):
@@ -331,7 +431,9 @@ def test_inline_outcomes_are_matched_by_key_not_position(provider, fake):
         "done": True,
     }
     hints = {"first": {"model": "models/gemini-2.5-flash-lite"}}
-    outcomes = {o.custom_id: o.result for o in provider.iter_outcomes(shard_ref(), hints)}
+    outcomes = {
+        o.custom_id: o.result for o in provider.iter_outcomes(shard_ref(), hints, ["first", "second"])
+    }
     assert set(outcomes) == {"first", "second"}
     assert outcomes["first"]["type"] == "succeeded"
     assert outcomes["first"]["message"]["content"] == [{"type": "text", "text": "One"}]
@@ -348,9 +450,68 @@ def test_inline_outcomes_are_read_under_response_too(provider, fake):
         "done": True,
         "response": {"inlinedResponses": {"inlinedResponses": items}},
     }
-    [outcome] = provider.iter_outcomes(shard_ref(), {})
+    [outcome] = provider.iter_outcomes(shard_ref(), {}, ["k"])
     assert outcome.custom_id == "k"
     assert outcome.result["message"]["model"] == "gemini-2.5-flash"
+
+
+def inline_operation(items: list) -> dict:
+    return {
+        "name": "batches/b1",
+        "metadata": {
+            "state": "BATCH_STATE_SUCCEEDED",
+            "output": {"inlinedResponses": {"inlinedResponses": items}},
+        },
+        "done": True,
+    }
+
+
+def test_inline_outcomes_without_keys_are_matched_by_input_position(provider, fake):
+    # The real backend sometimes drops metadata from inline items; they still come in input order.
+    fake.operations["batches/b1"] = inline_operation(
+        [
+            {"response": text_response("One")},
+            {"response": text_response("Two")},
+            {"error": error_status("no")},
+        ]
+    )
+    outcomes = list(provider.iter_outcomes(shard_ref(), {}, ["q1", "q2", "q3"]))
+    assert [o.custom_id for o in outcomes] == ["q1", "q2", "q3"]
+    assert outcomes[0].result["message"]["content"] == [{"type": "text", "text": "One"}]
+    assert outcomes[1].result["message"]["content"] == [{"type": "text", "text": "Two"}]
+    assert outcomes[2].result["type"] == "errored"
+
+
+def test_keyed_and_keyless_inline_items_mix_when_the_positions_agree(provider, fake):
+    fake.operations["batches/b1"] = inline_operation(
+        [
+            {"response": text_response("One"), "metadata": {"key": "q1"}},
+            {"response": text_response("Two"), "metadata": {}},
+        ]
+    )
+    outcomes = {o.custom_id: o.result for o in provider.iter_outcomes(shard_ref(), {}, ["q1", "q2"])}
+    assert outcomes["q2"]["message"]["content"] == [{"type": "text", "text": "Two"}]
+    assert outcomes["q1"]["message"]["content"] == [{"type": "text", "text": "One"}]
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        # fewer items than requests: which request a keyless item answers cannot be told
+        [{"response": text_response("One"), "metadata": {"key": "q1"}}, {"response": text_response("?")}],
+        # as many items as requests, but the keyed ones are not at their input positions
+        [
+            {"response": text_response("Three"), "metadata": {"key": "q3"}},
+            {"response": text_response("?")},
+            {"response": text_response("One"), "metadata": {"key": "q1"}},
+        ],
+    ],
+)
+def test_keyless_inline_items_are_not_guessed_when_positions_are_unreliable(provider, fake, items):
+    fake.operations["batches/b1"] = inline_operation(items)
+    outcomes = {o.custom_id: o.result for o in provider.iter_outcomes(shard_ref(), {}, ["q1", "q2", "q3"])}
+    assert "q2" not in outcomes  # left to the shard's fallback rather than given another request's answer
+    assert outcomes["q1"]["message"]["content"] == [{"type": "text", "text": "One"}]
 
 
 def output_lines() -> bytes:
@@ -365,7 +526,8 @@ def output_lines() -> bytes:
 def test_file_outcomes_stream_the_documented_download_path_and_match_by_key(provider, fake):
     fake.downloads["/download/v1beta/files/batch-out:download"] = output_lines()
     outcomes = {
-        o.custom_id: o.result for o in provider.iter_outcomes(shard_ref(responses_file="files/batch-out"), {})
+        o.custom_id: o.result
+        for o in provider.iter_outcomes(shard_ref(responses_file="files/batch-out"), {}, ["a", "m", "z"])
     }
     assert outcomes["z"]["message"]["content"][0]["text"] == "Last"
     assert outcomes["m"]["message"]["content"][0]["text"] == "Middle"
@@ -375,7 +537,8 @@ def test_file_outcomes_stream_the_documented_download_path_and_match_by_key(prov
 
 def test_file_outcomes_fall_back_to_the_sdk_download_path_on_404(provider, fake):
     fake.downloads["/v1beta/files/batch-out:download"] = output_lines()
-    outcomes = [o.custom_id for o in provider.iter_outcomes(shard_ref(responses_file="files/batch-out"), {})]
+    ref = shard_ref(responses_file="files/batch-out")
+    outcomes = [o.custom_id for o in provider.iter_outcomes(ref, {}, ["a", "m", "z"])]
     assert outcomes == ["z", "a", "m"]
     assert fake.requests_to("GET", "/download/v1beta/files/batch-out:download")
 
@@ -386,7 +549,31 @@ def test_a_responses_file_found_only_at_outcome_time_is_streamed(provider, fake)
         "metadata": {"state": "BATCH_STATE_SUCCEEDED", "output": {"responsesFile": "files/batch-out"}},
     }
     fake.downloads["/download/v1beta/files/batch-out:download"] = output_lines()
-    assert len(list(provider.iter_outcomes(shard_ref(), {}))) == 3
+    assert len(list(provider.iter_outcomes(shard_ref(), {}, ["a", "m", "z"]))) == 3
+
+
+def test_one_unreadable_line_does_not_stop_the_other_results(provider, fake):
+    lines = [
+        json.dumps({"key": "a", "response": text_response("First")}),
+        '{"key": "broken", "response": {"candidates": [',  # cut short: invalid JSON, key still readable
+        "\x00garbage without a key",
+        json.dumps({"key": "junk", "response": {"candidates": [{"content": {"parts": ["junk"]}}]}}),
+        json.dumps({"key": "odd", "error": "not a status object"}),
+        json.dumps(["no", "key"]),
+        json.dumps({"key": "z", "response": text_response("Last")}),
+    ]
+    fake.downloads["/download/v1beta/files/batch-out:download"] = "\n".join(lines).encode() + b"\n"
+    ids = ["a", "broken", "junk", "odd", "z", "unnamed"]
+    outcomes = {
+        o.custom_id: o.result
+        for o in provider.iter_outcomes(shard_ref(responses_file="files/batch-out"), {}, ids)
+    }
+    assert list(outcomes) == ["a", "broken", "junk", "odd", "z"]
+    assert outcomes["a"]["message"]["content"][0]["text"] == "First"
+    assert outcomes["z"]["message"]["content"][0]["text"] == "Last"
+    for key in ("broken", "junk", "odd"):
+        assert outcomes[key]["type"] == "errored"
+        assert outcomes[key]["error"]["error"]["type"] == "api_error"
 
 
 def test_an_expired_batch_without_output_yields_no_outcomes(provider, fake):
@@ -395,7 +582,7 @@ def test_an_expired_batch_without_output_yields_no_outcomes(provider, fake):
         "metadata": {"state": "BATCH_STATE_EXPIRED"},
         "done": True,
     }
-    assert list(provider.iter_outcomes(shard_ref(), {})) == []
+    assert list(provider.iter_outcomes(shard_ref(), {}, ["a", "b"])) == []
 
 
 # --- cancel and delete ---------------------------------------------------------------------------------
@@ -460,9 +647,61 @@ def test_uploaded_files_cannot_be_downloaded_but_generated_ones_can(provider, fa
     assert provider.get_file("files/up1").downloadable is True
 
 
-def test_upstream_errors_surface_in_the_gateway_terms(fake):
-    provider = build("wrong-key", "https://gemini.test", transport=httpx.MockTransport(fake))
+@pytest.mark.parametrize("key", ["wrong-key", ""])
+def test_a_bad_or_missing_gateway_key_is_a_gateway_credentials_failure(fake, key):
+    provider = build(key, "https://gemini.test", transport=httpx.MockTransport(fake))
     with pytest.raises(UpstreamError) as caught:
         provider.get_file("files/up1")
     assert caught.value.status == 502  # the gateway's credentials, not the caller's
-    assert "API key not valid" in caught.value.message
+    assert caught.value.error_type == "api_error"
+    assert "gemini refused the gateway's credentials" in caught.value.message
+    assert ("API key not valid" if key else "unregistered callers") in caught.value.message
+
+
+def test_an_invalid_key_is_recognised_by_its_reason_whatever_the_message(provider, fake):
+    body = json.loads(json.dumps(INVALID_KEY))
+    body["error"]["message"] = "Something else."
+    fake.answers["/v1beta/batches/b1"] = (400, body)
+    with pytest.raises(UpstreamError) as caught:
+        provider.refresh_shard(shard_ref())
+    assert caught.value.status == 502
+
+
+def test_an_ordinary_invalid_argument_stays_a_400(provider, fake):
+    fake.answers["/v1beta/batches/b1"] = (400, {"error": error_status("Bad batch name.")})
+    with pytest.raises(UpstreamError) as caught:
+        provider.refresh_shard(shard_ref())
+    assert caught.value.status == 400
+    assert caught.value.message == "gemini: Bad batch name."
+
+
+def test_a_missing_or_expired_file_is_not_found_not_a_credentials_failure(provider, fake):
+    fake.answers["/v1beta/files/gone"] = (403, file_denied("gone"))
+    with pytest.raises(UpstreamError) as caught:
+        provider.get_file("files/gone")
+    assert caught.value.status == 404
+    assert caught.value.error_type == "not_found_error"
+    assert "may not exist" in caught.value.message
+    provider.delete_file("files/gone")  # already gone is fine
+    assert fake.requests_to("DELETE", "/v1beta/files/gone")
+
+
+def test_delete_shard_tolerates_an_input_file_gemini_already_removed(provider, fake):
+    fake.answers["/v1beta/files/in1"] = (403, file_denied("in1"))
+    provider.delete_shard(shard_ref(input_file="files/in1"))
+    assert fake.requests_to("DELETE", "/v1beta/batches/b1")
+    assert fake.requests_to("DELETE", "/v1beta/files/in1")
+
+
+def test_a_permission_denial_outside_files_stays_a_credentials_failure(provider, fake):
+    fake.answers["/v1beta/batches/b1"] = (403, file_denied("x"))
+    with pytest.raises(UpstreamError) as caught:
+        provider.refresh_shard(shard_ref())
+    assert caught.value.status == 502
+
+
+def test_a_responses_file_denied_at_the_documented_path_is_read_from_the_sdk_path(provider, fake):
+    fake.answers["/download/v1beta/files/batch-out:download"] = (403, file_denied("batch-out"))
+    fake.downloads["/v1beta/files/batch-out:download"] = output_lines()
+    ref = shard_ref(responses_file="files/batch-out")
+    assert [o.custom_id for o in provider.iter_outcomes(ref, {}, ["a", "m", "z"])] == ["z", "a", "m"]

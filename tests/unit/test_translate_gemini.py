@@ -131,12 +131,16 @@ def test_more_than_five_stop_sequences_are_refused_naming_the_request():
     ("thinking", "expected"),
     [
         ({"type": "enabled", "budget_tokens": 2048}, {"thinkingBudget": 2048}),
-        ({"type": "disabled"}, {"thinkingBudget": 0}),
         ({"type": "adaptive"}, {"thinkingBudget": -1}),
     ],
 )
 def test_thinking_maps_to_thinking_budget(thinking, expected):
     assert to_gemini(params(thinking=thinking))["generationConfig"]["thinkingConfig"] == expected
+
+
+def test_disabled_thinking_sends_no_thinking_config():
+    # A budget of 0 is refused by Gemini models that cannot stop thinking (2.5 Pro, 3 Pro).
+    assert to_gemini(params(thinking={"type": "disabled"}))["generationConfig"] == {"maxOutputTokens": 100}
 
 
 def test_structured_output_format_maps_to_response_json_schema():
@@ -337,6 +341,20 @@ def test_tools_become_function_declarations_with_the_json_schema_passed_through(
 def test_tool_choice_maps_to_function_calling_mode(choice, expected):
     request = to_gemini(params(tools=[TOOL], tool_choice=choice))
     assert request["toolConfig"] == {"functionCallingConfig": expected}
+
+
+@pytest.mark.parametrize(
+    "choice", [{"type": "auto"}, {"type": "any"}, {"type": "tool", "name": "get_weather"}, {"type": "none"}]
+)
+def test_tool_choice_without_tools_sends_no_tool_config(choice):
+    # Gemini refuses "Function calling config is set without function_declarations".
+    request = to_gemini(params(tool_choice=choice))
+    assert "toolConfig" not in request
+    assert "tools" not in request
+
+
+def test_an_unknown_tool_choice_is_refused_even_without_tools():
+    assert ".tool_choice.type" in refusal(params(tool_choice={"type": "sometimes"}))
 
 
 def test_server_tools_are_refused_naming_the_field():
@@ -571,6 +589,43 @@ def test_an_unreadable_gemini_response_becomes_an_errored_result():
     assert result["error"]["error"]["type"] == "api_error"
 
 
+@pytest.mark.parametrize(
+    "output",
+    [
+        {"error": "not a status object"},
+        {"response": "not a response object"},
+        {"response": {"candidates": "junk"}},
+        ["not", "an", "item"],
+    ],
+)
+def test_any_unreadable_output_becomes_an_errored_result_instead_of_raising(output):
+    result = gemini.result_from_output(output, custom_id="x")
+    MessageBatchIndividualResponse.model_validate({"custom_id": "x", "result": result})
+    assert result["type"] == "errored"
+    assert result["error"]["error"]["type"] == "api_error"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"response": {}},
+        {"response": {}, "metadata": None},
+        {"response": {}, "metadata": {}},
+        {"response": {}, "metadata": {"key": 7}},
+        {"response": {}, "metadata": "key"},
+        "not an item",
+    ],
+)
+def test_inline_items_without_a_usable_key_have_none(item):
+    assert gemini.inline_item_key(item) is None
+
+
+def test_file_lines_without_a_usable_key_have_none():
+    assert gemini.file_line_key({"response": {}}) is None
+    assert gemini.file_line_key({"key": None}) is None
+    assert gemini.file_line_key(["key"]) is None
+
+
 # --- batch operation JSON ------------------------------------------------------------------------------
 
 
@@ -613,6 +668,14 @@ def test_inlined_responses_are_found_under_metadata_output_or_response():
     assert gemini.inlined_responses(under_response) == items
     assert gemini.inlined_responses({"metadata": {"state": "BATCH_STATE_RUNNING"}}) is None
     assert gemini.inline_item_key(items[0]) == "a"
+
+
+def test_output_is_attached_once_inline_items_or_a_responses_file_appear():
+    items = [{"response": gemini_response(), "metadata": {"key": "a"}}]
+    assert not gemini.has_output({"metadata": {"state": "BATCH_STATE_SUCCEEDED"}, "done": True})
+    assert not gemini.has_output({"metadata": {"state": "BATCH_STATE_SUCCEEDED", "output": {}}})
+    assert gemini.has_output({"metadata": {"output": {"inlinedResponses": {"inlinedResponses": items}}}})
+    assert gemini.has_output({"response": {"responsesFile": "files/out"}})
 
 
 def test_responses_file_is_found_under_metadata_output_or_response():
