@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -62,9 +63,23 @@ async def create_batch(request: Request, ctx: Annotated[Context, Depends(context
         raise invalid_request(describe(exc)) from exc
     provider = ctx.provider_for_create()
     base_url = public_base_url(request)
+    fingerprint = hashlib.sha256(f"{provider}\n".encode() + await request.body()).hexdigest()
+    if _is_sdk_retry(request):
+        # The SDK retries a create whose answer it never got (timeouts, 5xx); answer with the batch the
+        # first attempt made rather than start a duplicate.
+        earlier = await run_in_threadpool(service.batch_created_by, ctx.owner, fingerprint)
+        if earlier is not None:
+            return present(earlier, base_url)
     # The validated body is passed on as sent, so nothing the user wrote is rewritten by model defaults.
-    batch = await run_in_threadpool(service.create_batch, ctx.owner, provider, base_url, body["requests"])
+    batch = await run_in_threadpool(
+        service.create_batch, ctx.owner, provider, base_url, body["requests"], fingerprint
+    )
     return present(batch, base_url)
+
+
+def _is_sdk_retry(request: Request) -> bool:
+    count = request.headers.get("x-stainless-retry-count", "0")
+    return count.isdigit() and int(count) > 0
 
 
 @router.get("")

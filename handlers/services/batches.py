@@ -90,7 +90,11 @@ def _staged_index(requests: list[dict], shards: list[PreparedShard]) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-def create_batch(owner: str, provider_name: str, base_url: str, requests: list[dict]) -> BatchRecord:
+def create_batch(
+    owner: str, provider_name: str, base_url: str, requests: list[dict], fingerprint: str | None = None
+) -> BatchRecord:
+    """Stage, record, then submit a new batch. ``fingerprint`` (a digest of the request) lets a retried
+    create find this batch instead of making a second one (see ``batch_created_by``)."""
     provider = get_provider(provider_name)
     files = _file_refs(owner, requests)
     prepared = provider.prepare_shards(requests, files)  # refuses untranslatable input before any write
@@ -110,12 +114,16 @@ def create_batch(owner: str, provider_name: str, base_url: str, requests: list[d
     bucket.put_bytes(bucket.input_key(batch.id), orjson.dumps(requests), "application/json")
     bucket.put_bytes(bucket.index_key(batch.id), _staged_index(requests, prepared), "application/x-jsonl")
     table.put_new_batch(batch)
+    if fingerprint:
+        table.remember_create(owner, fingerprint, batch.id)
     try:
         for index, shard in enumerate(prepared):
             batch.shards.append(provider.submit_shard(shard, batch_id=batch.id, index=index))
             table.update_progress(batch)  # each shard is recorded at once: nothing upstream is ever orphaned
     except Exception as exc:
         _abandon(batch, provider)
+        if fingerprint:
+            table.forget_create(owner, fingerprint)  # a retry of a failed create must really try again
         log_event("batch_submit_failed", batch_id=batch.id, provider=provider_name, error=type(exc).__name__)
         raise
     batch.state = IN_PROGRESS
@@ -129,6 +137,13 @@ def create_batch(owner: str, provider_name: str, base_url: str, requests: list[d
         shards=len(prepared),
     )
     return batch
+
+
+def batch_created_by(owner: str, fingerprint: str) -> BatchRecord | None:
+    """The batch an earlier attempt of this very create made, if it still exists."""
+    batch_id = table.created_by(owner, fingerprint)
+    batch = table.get_batch(batch_id) if batch_id else None
+    return batch if batch is not None and batch.owner == owner else None
 
 
 def _abandon(batch: BatchRecord, provider) -> None:

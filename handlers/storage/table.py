@@ -265,6 +265,36 @@ def in_flight_batches() -> Iterator[BatchRecord]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+# --- create fingerprints (so an SDK retry of a create whose answer was lost finds the batch it made) ---------
+
+
+def remember_create(owner: str, fingerprint: str, batch_id: str, ttl_seconds: int = 3600) -> None:
+    _client().put_item(
+        TableName=_table(),
+        Item=_to_item(
+            {
+                "pk": f"create#{owner}#{fingerprint}",
+                "kind": "create",
+                "batch_id": batch_id,
+                "expires_ttl": int(time.time()) + ttl_seconds,
+            }
+        ),
+    )
+
+
+def created_by(owner: str, fingerprint: str) -> str | None:
+    item = (
+        _client().get_item(TableName=_table(), Key={"pk": {"S": f"create#{owner}#{fingerprint}"}}).get("Item")
+    )
+    if not item or int(item["expires_ttl"]["N"]) < time.time():  # TTL deletion lags; expired is expired
+        return None
+    return item["batch_id"]["S"]
+
+
+def forget_create(owner: str, fingerprint: str) -> None:
+    _client().delete_item(TableName=_table(), Key={"pk": {"S": f"create#{owner}#{fingerprint}"}})
+
+
 # --- owner listings (batches and files share the paging logic) -------------------------------------------
 
 

@@ -60,3 +60,25 @@ def test_a_provider_filtered_list_shows_only_that_providers_batches(lambda_sdk):
     assert everything == [openai_batch.id, anthropic_batch.id]
     # Later calls need no header: the gateway remembers which provider runs each batch.
     assert lambda_sdk().beta.messages.batches.retrieve(openai_batch.id).id == openai_batch.id
+
+
+def test_an_sdk_retry_of_a_create_returns_the_batch_the_first_attempt_made(gateway, providers_env):
+    body = {"requests": [{"custom_id": "a", "params": PARAMS}]}
+    first = gateway.post("/anthropic/v1/messages/batches", json=body, headers={"x-api-key": "d"}).json()
+    # The SDK's retry after a lost answer (timeout, 5xx) carries x-stainless-retry-count ≥ 1.
+    retry = gateway.post(
+        "/anthropic/v1/messages/batches",
+        json=body,
+        headers={"x-api-key": "d", "x-stainless-retry-count": "1"},
+    ).json()
+    assert retry["id"] == first["id"]
+    # A deliberate second create (no retry header) is a new batch, as on Anthropic.
+    again = gateway.post("/anthropic/v1/messages/batches", json=body, headers={"x-api-key": "d"}).json()
+    assert again["id"] != first["id"]
+    other = {"requests": [{"custom_id": "b", "params": PARAMS}]}
+    changed = gateway.post(
+        "/anthropic/v1/messages/batches",
+        json=other,
+        headers={"x-api-key": "d", "x-stainless-retry-count": "2"},
+    ).json()
+    assert changed["id"] not in (first["id"], again["id"])
