@@ -281,8 +281,9 @@ class GeminiProvider:
         return _upstream_file(self._client.json("GET", _resource_path(provider_file_id, "files")))
 
     def delete_file(self, provider_file_id: str) -> None:
-        # Gemini deletes files itself after 48 h, so an already-gone file is not an error.
-        self._delete_quietly(_resource_path(provider_file_id, "files"))
+        # A missing file is a 404 for the caller to judge: the file service tolerates it for the gateway's own
+        # files (Gemini deletes files itself after 48 h); a raw id that never existed must still say so.
+        self._client.request("DELETE", _resource_path(provider_file_id, "files"))
 
     def download_file(self, provider_file_id: str) -> bytes | None:
         file = self._client.json("GET", _resource_path(provider_file_id, "files"))

@@ -634,7 +634,9 @@ def test_get_file_and_delete_file(provider, fake):
     assert provider.get_file("files/up1").size_bytes == 1234
     assert fake.requests_to("GET", "/v1beta/files/up1")
     fake.missing.add("/v1beta/files/gone")
-    provider.delete_file("files/gone")  # Gemini expires files after 48 h; already gone is fine
+    with pytest.raises(UpstreamError) as caught:  # the file service decides that "already gone" is fine
+        provider.delete_file("files/gone")
+    assert caught.value.status == 404
     provider.delete_file("files/up1")
     assert fake.requests_to("DELETE", "/v1beta/files/up1")
 
@@ -682,7 +684,9 @@ def test_a_missing_or_expired_file_is_not_found_not_a_credentials_failure(provid
     assert caught.value.status == 404
     assert caught.value.error_type == "not_found_error"
     assert "may not exist" in caught.value.message
-    provider.delete_file("files/gone")  # already gone is fine
+    with pytest.raises(UpstreamError) as caught:
+        provider.delete_file("files/gone")
+    assert caught.value.status == 404
     assert fake.requests_to("DELETE", "/v1beta/files/gone")
 
 
