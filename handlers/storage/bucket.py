@@ -104,17 +104,17 @@ class StreamingUpload:
         created = self._s3.create_multipart_upload(Bucket=_bucket(), Key=key, ContentType=content_type)
         self._upload_id = created["UploadId"]
         self._parts: list[dict] = []
-        self._buffer: list[bytes] = []
-        self._buffered = 0
+        # One growing buffer the lines are copied into: holding the callers' bytes objects instead would cost
+        # far more than their length (orjson's over-allocated results are ~16 KB each, whatever they hold).
+        self._buffer = bytearray()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-part")
         self._pending: Future | None = None
         self.size = 0
 
     def write(self, data: bytes) -> None:
-        self._buffer.append(data)
-        self._buffered += len(data)
+        self._buffer += data
         self.size += len(data)
-        if self._buffered >= PART_BYTES:
+        if len(self._buffer) >= PART_BYTES:
             self._flush()
 
     def _upload_part(self, number: int, body: bytes) -> dict:
@@ -129,14 +129,14 @@ class StreamingUpload:
             self._pending = None
 
     def _flush(self) -> None:
-        body = b"".join(self._buffer)
-        self._buffer, self._buffered = [], 0
+        body = bytes(self._buffer)
+        self._buffer = bytearray()
         self._wait()
         number = len(self._parts) + 1
         self._pending = self._pool.submit(self._upload_part, number, body)
 
     def complete(self) -> int:
-        if self._buffered or (not self._parts and self._pending is None):
+        if self._buffer or (not self._parts and self._pending is None):
             self._flush()
         self._wait()
         self._pool.shutdown()

@@ -86,7 +86,13 @@ class LambdaTransport(httpx.BaseTransport):
         if url.hostname and "amazonaws.com" in url.hostname:
             # A presigned S3 URL: served by moto (mock_aws intercepts the requests library).
             got = requests.get(str(request.url), timeout=30)
-            return httpx.Response(got.status_code, headers=dict(got.headers), content=got.content)
+            # requests already undid any Content-Encoding; pass on the decoded body without it.
+            headers = {
+                k: v
+                for k, v in got.headers.items()
+                if k.lower() not in ("content-encoding", "content-length")
+            }
+            return httpx.Response(got.status_code, headers=headers, content=got.content)
         event = http_api_event(
             request.method, url.path, url.query, dict(request.headers), request.read(), host=url.netloc
         )
