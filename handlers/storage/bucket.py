@@ -16,6 +16,7 @@ from handlers import aws
 from handlers.config import settings
 
 PART_BYTES = 8 * 1024 * 1024  # S3 multipart parts must be ≥ 5 MiB except the last
+PARALLEL_PARTS = 3
 
 
 def upload_key(file_id: str) -> str:
@@ -94,8 +95,9 @@ def delete(*keys: str) -> None:
 class StreamingUpload:
     """Write a large object part by part (bounded memory); nothing is visible until ``complete``.
 
-    One part uploads in a background thread while the caller fills the next, so JSON work and S3 I/O overlap;
-    at most two parts (16 MiB) are held at once.
+    Up to ``PARALLEL_PARTS`` parts upload in background threads while the caller fills the next one, so JSON
+    work and S3 I/O overlap (as S3's own transfer manager does); at most that many parts plus the one being
+    filled are held at once.
     """
 
     def __init__(self, key: str, content_type: str = "application/x-jsonl") -> None:
@@ -103,12 +105,11 @@ class StreamingUpload:
         self._s3 = aws.s3()
         created = self._s3.create_multipart_upload(Bucket=_bucket(), Key=key, ContentType=content_type)
         self._upload_id = created["UploadId"]
-        self._parts: list[dict] = []
+        self._uploads: list[Future] = []
         # One growing buffer the lines are copied into: holding the callers' bytes objects instead would cost
         # far more than their length (orjson's over-allocated results are ~16 KB each, whatever they hold).
         self._buffer = bytearray()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-part")
-        self._pending: Future | None = None
+        self._pool = ThreadPoolExecutor(max_workers=PARALLEL_PARTS, thread_name_prefix="s3-part")
         self.size = 0
 
     def write(self, data: bytes) -> None:
@@ -123,25 +124,21 @@ class StreamingUpload:
         )["ETag"]
         return {"ETag": etag, "PartNumber": number}
 
-    def _wait(self) -> None:
-        if self._pending is not None:
-            self._parts.append(self._pending.result())
-            self._pending = None
-
     def _flush(self) -> None:
         body = bytes(self._buffer)
         self._buffer = bytearray()
-        self._wait()
-        number = len(self._parts) + 1
-        self._pending = self._pool.submit(self._upload_part, number, body)
+        in_flight = [f for f in self._uploads if not f.done()]
+        if len(in_flight) >= PARALLEL_PARTS:
+            in_flight[0].result()  # bounded memory, and an upload error surfaces early
+        self._uploads.append(self._pool.submit(self._upload_part, len(self._uploads) + 1, body))
 
     def complete(self) -> int:
-        if self._buffer or (not self._parts and self._pending is None):
+        if self._buffer or not self._uploads:
             self._flush()
-        self._wait()
+        parts = [f.result() for f in self._uploads]
         self._pool.shutdown()
         self._s3.complete_multipart_upload(
-            Bucket=_bucket(), Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+            Bucket=_bucket(), Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": parts}
         )
         return self.size
 

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 import orjson
 
 LINES = 100_000
+ROUNDS = 3
 # ~1 KB of text per message, words drawn pseudo-randomly from a 4,096-word vocabulary so that the results
 # compress like real prose (about 2-3x), not like a repeated phrase.
 _RANDOM = random.Random(20261127)
@@ -125,35 +126,41 @@ def main() -> None:
     from handlers.storage.records import IN_PROGRESS, BatchRecord
 
     staged = "".join(json.dumps({"custom_id": f"req-{i}", "shard": 0}) + "\n" for i in range(LINES)).encode()
-    bucket.put_bytes(bucket.index_key("msgbatch_bench"), staged)
-    batch = BatchRecord(
-        id="msgbatch_bench",
-        owner="bench",
-        provider="bench",
-        created_at="2026-01-01T00:00:00.000000Z",
-        expires_at="2026-01-02T00:00:00.000000Z",
-        request_count=LINES,
-        base_url="http://bench/anthropic",
-        state=IN_PROGRESS,
-        shards=[ShardRef(index=0, provider_batch_id="b", model=None, request_count=LINES, phase="ended")],
-    )
-    table.put_new_batch(batch)
     materialize_module.get_provider = lambda name: StreamingProvider()
-    del staged
+
+    def new_batch(n: int) -> BatchRecord:
+        batch = BatchRecord(
+            id=f"msgbatch_bench{n}",
+            owner="bench",
+            provider="bench",
+            created_at="2026-01-01T00:00:00.000000Z",
+            expires_at="2026-01-02T00:00:00.000000Z",
+            request_count=LINES,
+            base_url="http://bench/anthropic",
+            state=IN_PROGRESS,
+            shards=[ShardRef(index=0, provider_batch_id="b", model=None, request_count=LINES, phase="ended")],
+        )
+        bucket.put_bytes(bucket.index_key(batch.id), staged)
+        table.put_new_batch(batch)
+        return batch
 
     write_source()
-    # Baseline: the same lines through a plain stdlib loads+dumps pass (no I/O).
-    start = time.perf_counter()
-    total = 0
-    for line in lines():
-        total += len(json.dumps(json.loads(line)))
-    baseline = time.perf_counter() - start
+    baselines, runs, rss_growth = [], [], 0.0
+    for n in range(ROUNDS):  # interleaved rounds; the best of each side is compared (the machine is shared)
+        # Baseline: the same lines through a plain stdlib loads+dumps pass (no I/O).
+        start = time.perf_counter()
+        total = 0
+        for line in lines():
+            total += len(json.dumps(json.loads(line)))
+        baselines.append(time.perf_counter() - start)
 
-    rss_before = peak_rss_mb()
-    start = time.perf_counter()
-    done = materialize_module.materialize(batch)
-    elapsed = time.perf_counter() - start
-    rss_growth = peak_rss_mb() - rss_before
+        batch = new_batch(n)
+        rss_before = peak_rss_mb()
+        start = time.perf_counter()
+        done = materialize_module.materialize(batch)
+        runs.append(time.perf_counter() - start)
+        rss_growth = max(rss_growth, peak_rss_mb() - rss_before)
+        assert done is not None and done.counts["succeeded"] == LINES
 
     # For scale: the same JSONL bytes through the same writer into moto's S3, with no JSON work at all.
     start = time.perf_counter()
@@ -166,8 +173,8 @@ def main() -> None:
     server.terminate()
     os.unlink(SOURCE.name)
 
-    assert done is not None and done.counts["succeeded"] == LINES
-    print(f"results object: {done.results_bytes / 1e6:.1f} MB, {LINES} lines")
+    baseline, elapsed = min(baselines), min(runs)
+    print(f"results object: {done.results_bytes / 1e6:.1f} MB, {LINES} lines; best of {ROUNDS} rounds each")
     print(f"baseline json.loads+dumps: {LINES / baseline:,.0f} lines/s ({baseline:.2f} s)")
     print(f"materialize to S3:         {LINES / elapsed:,.0f} lines/s ({elapsed:.2f} s)")
     print(f"plain upload of the JSONL, no JSON: {LINES / sink_only:,.0f} lines/s ({sink_only:.2f} s)")
