@@ -31,10 +31,6 @@ class BatchRecord:
     results_bytes: int | None = None
     refreshed_at: float = 0.0  # epoch seconds of the last upstream refresh
 
-    @property
-    def in_flight(self) -> bool:
-        return self.state != ENDED
-
     def shards_as_dicts(self) -> list[dict]:
         return [asdict(s) for s in self.shards]
 

@@ -132,7 +132,7 @@ def put_new_batch(batch: BatchRecord) -> None:
     )
 
 
-def _update_in_flight(batch_id: str, expression: str, values: dict, names: dict | None = None) -> dict | None:
+def _update_in_flight(batch_id: str, expression: str, values: dict) -> dict | None:
     """Update a batch that has not ended (never resurrects a deleted one); the new item, or None."""
     try:
         out = _client().update_item(
@@ -140,7 +140,7 @@ def _update_in_flight(batch_id: str, expression: str, values: dict, names: dict 
             Key={"pk": {"S": f"batch#{batch_id}"}},
             UpdateExpression=expression,
             ConditionExpression="attribute_exists(pk) AND #s <> :ended",
-            ExpressionAttributeNames={"#s": "state", **(names or {})},
+            ExpressionAttributeNames={"#s": "state"},
             ExpressionAttributeValues={":ended": {"S": ENDED}, **values},
             ReturnValues="ALL_NEW",
         )
