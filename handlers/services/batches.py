@@ -66,6 +66,40 @@ def _file_refs(owner: str, requests: list[dict]) -> dict[str, FileRef]:
     return refs
 
 
+def _copy_foreign_files(files: dict[str, FileRef], provider_name: str, provider) -> dict[str, FileRef]:
+    """Files uploaded through another provider are copied (from the staged S3 copy) to this batch's provider,
+    so a file can be referenced by a batch on any provider. Returns the refs to use instead."""
+    copies: dict[str, FileRef] = {}
+    for file_id, ref in files.items():
+        if ref.provider == provider_name:
+            continue
+        content = bucket.get_bytes(bucket.upload_key(file_id))
+        if content is None:
+            raise invalid_request(f"file {file_id!r} is no longer available to copy to {provider_name}")
+        try:
+            up = provider.upload_file(ref.filename, ref.mime_type, content)
+        except Exception:
+            _delete_copies(copies, provider)
+            raise
+        copies[file_id] = FileRef(
+            id=file_id,
+            provider=provider_name,
+            provider_file_id=up.provider_file_id,
+            filename=ref.filename,
+            mime_type=ref.mime_type,
+            uri=up.uri,
+        )
+    return copies
+
+
+def _delete_copies(copies: dict[str, FileRef], provider) -> None:
+    for ref in copies.values():
+        try:
+            provider.delete_file(ref.provider_file_id)
+        except Exception as exc:  # best effort: Gemini removes files itself after 48 h
+            log_event("file_copy_cleanup_failed", file_id=ref.id, error=type(exc).__name__)
+
+
 def _file_ref(rec: FileRecord) -> FileRef:
     return FileRef(
         id=rec.id,
@@ -97,7 +131,13 @@ def create_batch(
     create find this batch instead of making a second one (see ``batch_created_by``)."""
     provider = get_provider(provider_name)
     files = _file_refs(owner, requests)
-    prepared = provider.prepare_shards(requests, files)  # refuses untranslatable input before any write
+    copies = _copy_foreign_files(files, provider_name, provider)
+    try:
+        # Refuses untranslatable input before anything is written.
+        prepared = provider.prepare_shards(requests, {**files, **copies})
+    except Exception:
+        _delete_copies(copies, provider)
+        raise
 
     now = utcnow()
     batch = BatchRecord(
@@ -122,6 +162,7 @@ def create_batch(
             table.update_progress(batch)  # each shard is recorded at once: nothing upstream is ever orphaned
     except Exception as exc:
         _abandon(batch, provider)
+        _delete_copies(copies, provider)
         if fingerprint:
             table.forget_create(owner, fingerprint)  # a retry of a failed create must really try again
         log_event("batch_submit_failed", batch_id=batch.id, provider=provider_name, error=type(exc).__name__)

@@ -300,13 +300,16 @@ def test_document_from_an_uploaded_gemini_file_is_read_by_the_batch(sdk):
     assert result.message.usage.input_tokens == 3
 
 
-def test_file_held_by_another_provider_is_refused_naming_the_request(sdk):
+def test_a_file_uploaded_through_another_provider_is_copied_to_gemini_for_the_batch(sdk):
     elsewhere = sdk().beta.files.upload(file=("notes.txt", b"kept by anthropic", "text/plain"))
     content = [
         {"type": "document", "source": {"type": "file", "file_id": elsewhere.id}},
         {"type": "text", "text": "Read it."},
     ]
-    with pytest.raises(anthropic.BadRequestError, match=r"custom_id=cross.*x-model-provider: gemini"):
-        sdk("gemini").beta.messages.batches.create(
-            requests=[_request("cross", [{"role": "user", "content": content}])]
-        )
+    client = sdk("gemini")
+    batch = client.beta.messages.batches.create(
+        requests=[_request("cross", [{"role": "user", "content": content}])]
+    )
+    batch = wait_until_ended(client, batch.id)
+    assert batch.request_counts.succeeded == 1
+    _assert_reply(_results(client, batch.id)["cross"], "Reply to: Read it.")

@@ -82,3 +82,33 @@ def test_an_sdk_retry_of_a_create_returns_the_batch_the_first_attempt_made(gatew
         headers={"x-api-key": "d", "x-stainless-retry-count": "2"},
     ).json()
     assert changed["id"] not in (first["id"], again["id"])
+
+
+def _finish(batch_id: str) -> None:
+    import time
+
+    from handlers.services.batches import advance
+
+    for _ in range(400):
+        if advance(table.get_batch(batch_id), force=True).state == "ended":
+            return
+        time.sleep(0.05)
+    raise AssertionError("batch did not end")
+
+
+@pytest.mark.parametrize(
+    ("held_by", "runs_on", "model"), [(None, "openai", "gpt-4o-mini"), ("openai", None, "claude-x")]
+)
+def test_a_file_from_another_provider_is_copied_for_the_batch(lambda_sdk, held_by, runs_on, model):
+    uploaded = lambda_sdk(held_by).beta.files.upload(file=("notes.pdf", b"%PDF-1.4 notes", "application/pdf"))
+    content = [
+        {"type": "document", "source": {"type": "file", "file_id": uploaded.id}},
+        {"type": "text", "text": "Read it."},
+    ]
+    client = lambda_sdk(runs_on)
+    params = {"model": model, "max_tokens": 10, "messages": [{"role": "user", "content": content}]}
+    batch = client.beta.messages.batches.create(requests=[{"custom_id": "x", "params": params}])
+    _finish(batch.id)
+    (result,) = list(client.beta.messages.batches.results(batch.id))
+    assert result.result.type == "succeeded", result.result
+    assert result.result.message.content[0].text == "Reply to: Read it."
