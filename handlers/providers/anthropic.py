@@ -90,10 +90,10 @@ class AnthropicProvider:
         self, shard: ShardRef, hints: Mapping[str, dict], custom_ids: Sequence[str] = ()
     ) -> Iterator[Outcome]:
         url = shard.data.get("results_url") or f"/v1/messages/batches/{shard.provider_batch_id}/results"
-        for line in self.client.stream_lines(url):
+        for line in self.client.stream_lines(url, raw=True):
             try:
                 item = orjson.loads(line)
-                outcome = Outcome(item["custom_id"], item["result"])
+                outcome = Outcome(item["custom_id"], item["result"], line.rstrip())
             except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
                 # One unreadable line must not block the batch: its request gets the shard's fallback.
                 log_event(

@@ -85,6 +85,9 @@ class Outcome(NamedTuple):
 
     custom_id: str
     result: dict
+    # The result's Anthropic JSONL line exactly as upstream sent it, when it already is one (Anthropic
+    # pass-through): written out as it is instead of being encoded again.
+    line: bytes | None = None
 
 
 class Provider(Protocol):

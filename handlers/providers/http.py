@@ -52,8 +52,9 @@ class UpstreamClient:
     def json(self, method: str, url: str, **kwargs: Any) -> Any:
         return self.request(method, url, **kwargs).json()
 
-    def stream_lines(self, url: str, **kwargs: Any):
-        """Yield the non-blank lines of a (possibly large) response body without holding it whole.
+    def stream_lines(self, url: str, *, raw: bool = False, **kwargs: Any):
+        """Yield the non-blank lines of a (possibly large) response body without holding it whole, as text
+        (or as bytes with ``raw=True``, for callers that pass lines on unchanged).
 
         Lines end at ``\n`` only: JSON strings may hold raw U+2028, U+0085 and the like, which a
         ``str.splitlines``-style split (httpx's ``iter_lines``) would cut in two.
@@ -69,9 +70,9 @@ class UpstreamClient:
                     *lines, pending = pending.split(b"\n")
                     for line in lines:
                         if line.strip():
-                            yield line.decode()
+                            yield line if raw else line.decode()
                 if pending.strip():
-                    yield pending.decode()
+                    yield pending if raw else pending.decode()
         except httpx.HTTPError as exc:
             raise UpstreamError(502, f"{self.provider} could not be reached: {type(exc).__name__}") from exc
 

@@ -80,7 +80,10 @@ def _write_results(batch: BatchRecord) -> tuple[dict[str, int], int]:
                 # Unknown or repeated custom_ids are dropped: each staged request gets exactly one line.
                 if shard_of.pop(outcome.custom_id, None) is None:
                     continue
-                upload.write(result_line(outcome.custom_id, outcome.result))
+                line = outcome.line
+                upload.write(
+                    line + b"\n" if line is not None else result_line(outcome.custom_id, outcome.result)
+                )
                 counts[outcome.result["type"]] += 1
         fallbacks = {s.index: s.fallback or _NO_OUTPUT for s in batch.shards}
         for cid, index in shard_of.items():

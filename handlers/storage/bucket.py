@@ -16,7 +16,7 @@ from handlers import aws
 from handlers.config import settings
 
 PART_BYTES = 8 * 1024 * 1024  # S3 multipart parts must be ≥ 5 MiB except the last
-PARALLEL_PARTS = 3
+PARALLEL_PARTS = 4
 
 
 def upload_key(file_id: str) -> str:
