@@ -38,7 +38,7 @@ def _staged_requests(batch_id: str) -> tuple[dict[str, int], dict[str, dict]]:
 
 def result_line(custom_id: str, result: dict) -> bytes:
     # orjson: the results file is the hot path of the poller (100,000 lines and more per batch).
-    return orjson.dumps({"custom_id": custom_id, "result": result}, option=orjson.OPT_APPEND_NEWLINE)
+    return orjson.dumps({"custom_id": custom_id, "result": result})
 
 
 def materialize(batch: BatchRecord) -> BatchRecord | None:
@@ -81,14 +81,14 @@ def _write_results(batch: BatchRecord) -> tuple[dict[str, int], int]:
                 if shard_of.pop(outcome.custom_id, None) is None:
                     continue
                 line = outcome.line
-                upload.write(
-                    line + b"\n" if line is not None else result_line(outcome.custom_id, outcome.result)
+                upload.write_line(
+                    line if line is not None else result_line(outcome.custom_id, outcome.result)
                 )
                 counts[outcome.result["type"]] += 1
         fallbacks = {s.index: s.fallback or _NO_OUTPUT for s in batch.shards}
         for cid, index in shard_of.items():
             result = fallbacks.get(index, _NO_OUTPUT)
-            upload.write(result_line(cid, result))
+            upload.write_line(result_line(cid, result))
             counts[result["type"]] += 1
         return counts, upload.complete()
     except BaseException:

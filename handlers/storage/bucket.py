@@ -103,7 +103,11 @@ class StreamingUpload:
     def __init__(self, key: str, content_type: str = "application/x-jsonl") -> None:
         self.key = key
         self._s3 = aws.s3()
-        created = self._s3.create_multipart_upload(Bucket=_bucket(), Key=key, ContentType=content_type)
+        # CRC32 per part: S3 checks every part on arrival and keeps a composite checksum of the whole, so a
+        # corrupted results file cannot go unnoticed, and no full-object checksum pass is left for the end.
+        created = self._s3.create_multipart_upload(
+            Bucket=_bucket(), Key=key, ContentType=content_type, ChecksumAlgorithm="CRC32"
+        )
         self._upload_id = created["UploadId"]
         self._uploads: list[Future] = []
         # One growing buffer the lines are copied into: holding the callers' bytes objects instead would cost
@@ -112,21 +116,28 @@ class StreamingUpload:
         self._pool = ThreadPoolExecutor(max_workers=PARALLEL_PARTS, thread_name_prefix="s3-part")
         self.size = 0
 
-    def write(self, data: bytes) -> None:
-        self._buffer += data
-        self.size += len(data)
+    def write_line(self, line: bytes) -> None:
+        """Append ``line`` and a ``\n`` (copied straight into the part, no joined intermediate)."""
+        self._buffer += line
+        self._buffer += b"\n"
+        self.size += len(line) + 1
         if len(self._buffer) >= PART_BYTES:
             self._flush()
 
-    def _upload_part(self, number: int, body: bytes) -> dict:
-        etag = self._s3.upload_part(
-            Bucket=_bucket(), Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=body
-        )["ETag"]
-        return {"ETag": etag, "PartNumber": number}
+    def _upload_part(self, number: int, body: bytearray) -> dict:
+        uploaded = self._s3.upload_part(
+            Bucket=_bucket(),
+            Key=self.key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=body,
+            ChecksumAlgorithm="CRC32",
+        )
+        # An upload created with a checksum algorithm must name every part's checksum when it completes.
+        return {"ETag": uploaded["ETag"], "ChecksumCRC32": uploaded["ChecksumCRC32"], "PartNumber": number}
 
     def _flush(self) -> None:
-        body = bytes(self._buffer)
-        self._buffer = bytearray()
+        body, self._buffer = self._buffer, bytearray()  # handed over whole: no copy of the part
         in_flight = [f for f in self._uploads if not f.done()]
         if len(in_flight) >= PARALLEL_PARTS:
             in_flight[0].result()  # bounded memory, and an upload error surfaces early
