@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple, Protocol
 
 ShardPhase = Literal["running", "canceling", "ended"]
@@ -31,6 +31,9 @@ class FileRef:
     filename: str
     mime_type: str
     uri: str | None = None  # Gemini file URI, when the provider has one
+    created_at: str | None = (
+        None  # when the upstream copy was made (RFC 3339), for providers that expire files
+    )
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class Outcome(NamedTuple):
 
 class Provider(Protocol):
     name: str
+    # How long the provider keeps an uploaded file (None: until deleted). A batch gets a fresh copy of a file
+    # that would be gone before the batch can end.
+    file_lifetime: timedelta | None
 
     # --- batches -------------------------------------------------------------------------------------
     def prepare_shards(self, requests: list[dict], files: Mapping[str, FileRef]) -> list[PreparedShard]:

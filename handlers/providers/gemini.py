@@ -17,7 +17,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -47,13 +47,26 @@ class GeminiUpstreamClient(UpstreamClient):
 
     def raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code
-        if status == 403 and "/files/" in _request_path(response):
-            message = upstream_message(response)
-            if "may not exist" in message.lower():
+        if status == 403 and "may not exist" in upstream_message(response).lower():
+            message, path = upstream_message(response), _request_path(response)
+            if "/files/" in path:
                 raise UpstreamError(404, f"{self.provider}: {message}")
+            if path.endswith(":batchGenerateContent"):
+                # A batch naming a file Gemini no longer has (it deletes files 48 h after upload).
+                raise UpstreamError(
+                    400,
+                    f"{self.provider}: a file the batch references is gone from Gemini (deleted, or past "
+                    f"its 48 h lifetime); upload it again: {message}",
+                )
+        # The gateway's key or the region it runs in: the deployment's problem, not the caller's request.
         if status == 400 and _is_invalid_key(response):
             raise UpstreamError(
                 502, f"{self.provider} refused the gateway's credentials: {upstream_message(response)}"
+            )
+        if status == 400 and "location is not supported" in upstream_message(response).lower():
+            raise UpstreamError(
+                502,
+                f"{self.provider} does not serve the region the gateway runs in: {upstream_message(response)}",
             )
         super().raise_for_status(response)
 
@@ -110,6 +123,7 @@ def _upstream_file(file: Mapping, fallback_name: str = "") -> UpstreamFile:
 
 class GeminiProvider:
     name = "gemini"
+    file_lifetime = timedelta(hours=48)  # Gemini deletes uploaded files 48 h after upload
     # Gemini's limit on an inline batch create body; a class attribute so tests can lower it.
     INLINE_LIMIT_BYTES = 20_000_000
     # How long a SUCCEEDED batch may go without output before it ends with the "no output" fallback.

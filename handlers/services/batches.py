@@ -22,6 +22,9 @@ from handlers.storage.records import ENDED, IN_PROGRESS, SUBMITTING, BatchRecord
 
 REFRESH_AFTER_SECONDS = 3.0
 UPSTREAM_WORKERS = 8
+BATCH_WINDOW = timedelta(hours=24)  # expires_at, as on Anthropic
+# How long past expires_at a provider may still report before unfinished requests are expired.
+OVERDUE_GRACE = timedelta(hours=1)
 
 
 def referenced_file_ids(requests: Iterable[dict]) -> list[str]:
@@ -66,12 +69,24 @@ def _file_refs(owner: str, requests: list[dict]) -> dict[str, FileRef]:
     return refs
 
 
-def _copy_foreign_files(files: dict[str, FileRef], provider_name: str, provider) -> dict[str, FileRef]:
-    """Files uploaded through another provider are copied (from the staged S3 copy) to this batch's provider,
-    so a file can be referenced by a batch on any provider. Returns the refs to use instead."""
+def _needs_copy(ref: FileRef, provider_name: str, provider) -> bool:
+    """A file held by another provider, or one its provider will have deleted before the batch can end."""
+    if ref.provider != provider_name:
+        return True
+    lifetime = provider.file_lifetime
+    if lifetime is None or ref.created_at is None:
+        return False
+    batch_ends_by = utcnow() + BATCH_WINDOW + OVERDUE_GRACE
+    return parse_iso(ref.created_at) + lifetime < batch_ends_by
+
+
+def _copy_files(files: dict[str, FileRef], provider_name: str, provider) -> dict[str, FileRef]:
+    """Fresh copies (from the staged S3 copy) of the files this batch's provider does not hold for long
+    enough: uploads through another provider, so a file can be used by a batch on any provider, and files
+    the provider itself will have expired. Returns the refs to use instead."""
     copies: dict[str, FileRef] = {}
     for file_id, ref in files.items():
-        if ref.provider == provider_name:
+        if not _needs_copy(ref, provider_name, provider):
             continue
         content = bucket.get_bytes(bucket.upload_key(file_id))
         if content is None:
@@ -88,6 +103,7 @@ def _copy_foreign_files(files: dict[str, FileRef], provider_name: str, provider)
             filename=ref.filename,
             mime_type=ref.mime_type,
             uri=up.uri,
+            created_at=iso(up.created_at),
         )
     return copies
 
@@ -108,6 +124,7 @@ def _file_ref(rec: FileRecord) -> FileRef:
         filename=rec.filename,
         mime_type=rec.mime_type,
         uri=rec.uri,
+        created_at=rec.created_at,
     )
 
 
@@ -131,7 +148,7 @@ def create_batch(
     create find this batch instead of making a second one (see ``batch_created_by``)."""
     provider = get_provider(provider_name)
     files = _file_refs(owner, requests)
-    copies = _copy_foreign_files(files, provider_name, provider)
+    copies = _copy_files(files, provider_name, provider)
     try:
         # Refuses untranslatable input before anything is written.
         prepared = provider.prepare_shards(requests, {**files, **copies})
@@ -145,7 +162,7 @@ def create_batch(
         owner=owner,
         provider=provider_name,
         created_at=iso(now),
-        expires_at=iso(now + timedelta(hours=24)),
+        expires_at=iso(now + BATCH_WINDOW),
         request_count=len(requests),
         base_url=base_url,
         state=SUBMITTING,
@@ -294,8 +311,6 @@ def list_batches(
 
 
 STALE_SUBMISSION_SECONDS = 15 * 60
-# How long past expires_at (24 h) a provider may still report before unfinished requests are expired.
-OVERDUE_GRACE = timedelta(hours=1)
 
 
 def advance(batch: BatchRecord, *, force: bool = False, materialize_up_to: int | None = None) -> BatchRecord:

@@ -57,6 +57,11 @@ _ACCEPTED_PARAMS = _MAPPED_PARAMS | _DROPPED_PARAMS
 # Google's documented stand-in for a thought signature the client could not keep (thought-signatures guide).
 THOUGHT_SIGNATURE_PLACEHOLDER = "skip_thought_signature_validator"
 _GEMINI_MAJOR = re.compile(r"gemini-(\d+)")
+# A model name goes into the upstream URL (models/{model}:batchGenerateContent): nothing that could leave
+# that path segment (``/``, ``..``, ``?``, ``#``, ``%``) gets through.
+_MODEL_NAME = re.compile(r"(models/)?[A-Za-z0-9][A-Za-z0-9._-]*")
+# The image types Gemini reads (image-understanding guide); Anthropic also takes image/gif, Gemini refuses it.
+GEMINI_IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif")
 
 _ROLES = {"user": "user", "assistant": "model"}
 _TOOL_CHOICE_MODES = {"auto": "AUTO", "any": "ANY", "tool": "ANY", "none": "NONE"}
@@ -91,6 +96,9 @@ def _translate_request(custom_id: str, params: Mapping[str, Any], files: Mapping
     for key in params:
         if key not in _ACCEPTED_PARAMS:
             raise _refuse(custom_id, f".{key}", "is not supported with x-model-provider: gemini")
+    model = params["model"]
+    if type(model) is not str or not _MODEL_NAME.fullmatch(model) or ".." in model:
+        raise _refuse(custom_id, ".model", f"{model!r} is not a Gemini model name (e.g. gemini-2.5-flash)")
 
     system = params.get("system")
     system_parts = _system_parts(custom_id, system, ".system") if system else []
@@ -107,11 +115,11 @@ def _translate_request(custom_id: str, params: Mapping[str, Any], files: Mapping
                 continue
             raise _refuse(custom_id, f".messages[{i}].role", f"role {message.get('role')!r} is not supported")
         if type(content) is str:
-            parts = [{"text": content}]
+            parts = [{"text": content}] if content else []
         else:
             parts = _parts(custom_id, i, content, files, tool_names)
-            if not parts:  # e.g. an assistant turn that held only thinking blocks
-                continue
+        if not parts:  # e.g. an assistant turn that held only thinking blocks, or empty text
+            continue
         # Consecutive same-role turns form one turn, as Anthropic combines them.
         if last is not None and last["role"] == role:
             last["parts"].extend(parts)
@@ -119,7 +127,9 @@ def _translate_request(custom_id: str, params: Mapping[str, Any], files: Mapping
             last = {"role": role, "parts": parts}
             contents.append(last)
 
-    if tool_names and _needs_thought_signatures(params.get("model")):
+    if not contents:
+        raise _refuse(custom_id, ".messages", "no message has content Gemini can take (all are empty)")
+    if tool_names and _needs_thought_signatures(model):
         _sign_replayed_calls(contents)
     request: dict[str, Any] = {"contents": contents}
     if system_parts:
@@ -138,10 +148,11 @@ def _translate_request(custom_id: str, params: Mapping[str, Any], files: Mapping
     return request
 
 
-def _needs_thought_signatures(model: Any) -> bool:
-    """Gemini 3 and later refuse replayed function calls that lack the model's thought signature."""
-    match = _GEMINI_MAJOR.search(model) if isinstance(model, str) else None
-    return match is not None and int(match.group(1)) >= 3
+def _needs_thought_signatures(model: str) -> bool:
+    """Gemini 3 and later refuse replayed function calls that lack the model's thought signature. Only names
+    that say 1.x or 2.x go without: aliases such as ``gemini-flash-latest`` move to newer models."""
+    match = _GEMINI_MAJOR.search(model)
+    return match is None or int(match.group(1)) >= 3
 
 
 def _sign_replayed_calls(contents: list[dict]) -> None:
@@ -161,8 +172,14 @@ def _system_parts(custom_id: str, system: Any, where: str) -> list[dict]:
     for j, block in enumerate(system):
         if block.get("type") != "text":
             raise _refuse(custom_id, f"{where}[{j}]", "only text blocks are supported in a system prompt")
-        parts.append({"text": block["text"]})
+        _append_text(parts, block["text"])
     return parts
+
+
+def _append_text(parts: list[dict], text: Any) -> None:
+    # Gemini reads {"text": ""} as a part with no data and refuses the request; empty text says nothing anyway.
+    if text != "":
+        parts.append({"text": text})
 
 
 def _parts(
@@ -173,7 +190,7 @@ def _parts(
     for j, block in enumerate(blocks):
         kind = block.get("type")
         if kind == "text":
-            append({"text": block["text"]})
+            _append_text(parts, block["text"])
         elif kind == "image" or kind == "document":
             _media_parts(custom_id, f".messages[{i}].content[{j}]", block, files, parts)
         elif kind == "tool_use":
@@ -199,14 +216,17 @@ def _media_parts(custom_id: str, where: str, block: Mapping, files: Mapping[str,
     source = block.get("source") or {}
     kind = source.get("type")
     if kind == "base64":
+        _check_image_type(custom_id, f"{where}.source.media_type", source["media_type"])
         out.append({"inlineData": {"mimeType": source["media_type"], "data": source["data"]}})
         return
     if kind == "file":
-        out.append({"fileData": _file_data(custom_id, where, source.get("file_id"), files)})
+        file_data = _file_data(custom_id, where, source.get("file_id"), files)
+        _check_image_type(custom_id, f"{where}.source.file_id", file_data["mimeType"])
+        out.append({"fileData": file_data})
         return
     if block.get("type") == "document":
         if kind == "text":
-            out.append({"text": source["data"]})
+            _append_text(out, source["data"])
             return
         if kind == "content":
             _document_content_parts(custom_id, f"{where}.source.content", source.get("content"), files, out)
@@ -227,18 +247,28 @@ def _document_content_parts(
     custom_id: str, where: str, content: Any, files: Mapping[str, FileRef], out: list
 ) -> None:
     if type(content) is str:
-        out.append({"text": content})
+        _append_text(out, content)
         return
     for k, item in enumerate(content or ()):
         kind = item.get("type")
         if kind == "text":
-            out.append({"text": item["text"]})
+            _append_text(out, item["text"])
         elif kind == "image":
             _media_parts(custom_id, f"{where}[{k}]", item, files, out)
         else:
             raise _refuse(
                 custom_id, f"{where}[{k}].type", f"content block {kind!r} is not supported in a document"
             )
+
+
+def _check_image_type(custom_id: str, where: str, mime_type: str) -> None:
+    if mime_type.startswith("image/") and mime_type not in GEMINI_IMAGE_TYPES:
+        raise _refuse(
+            custom_id,
+            where,
+            f"Gemini does not read {mime_type} images; send PNG, JPEG, WEBP, HEIC or HEIF "
+            "(or use x-model-provider: anthropic)",
+        )
 
 
 def _file_data(custom_id: str, where: str, file_id: Any, files: Mapping[str, FileRef]) -> dict:

@@ -507,6 +507,16 @@ STRICT_CASES = {
         _with(tools=[{"functionDeclarations": [{"name": "9 lives"}]}]),
         "Invalid function name",
     ),
+    "empty text part": (
+        _with(contents=[{"role": "user", "parts": [{"text": "hi"}, {"text": ""}]}]),
+        "required oneof field 'data' must have one initialized field",
+    ),
+    "gif image": (
+        _with(
+            contents=[{"role": "user", "parts": [{"inlineData": {"mimeType": "image/gif", "data": "R0lG"}}]}]
+        ),
+        "Unsupported MIME type: image/gif",
+    ),
 }
 
 
@@ -683,3 +693,38 @@ def test_deleted_batches_are_gone(raw):
     assert raw.delete(f"/v1beta/{operation['name']}").json() == {}
     missing = raw.get(f"/v1beta/{operation['name']}")
     assert missing.status_code == 404 and error_of(missing)["status"] == "NOT_FOUND"
+
+
+def test_an_unknown_model_is_not_found(raw):
+    missing = create(raw, inline_body({"k": _with()}), model="claude-x")
+    assert missing.status_code == 404
+    assert error_of(missing)["status"] == "NOT_FOUND"
+    assert "models/claude-x is not found" in error_of(missing)["message"]
+
+
+def test_gemini_3_refuses_a_replayed_call_without_a_thought_signature(raw):
+    call = {"functionCall": {"name": "f", "args": {}}}
+    answer = {"functionResponse": {"name": "f", "response": {"content": "ok"}}}
+    contents = [user("go"), {"role": "model", "parts": [call]}, {"role": "user", "parts": [answer]}]
+    request = _with(contents=contents, tools=[{"functionDeclarations": [{"name": "f"}]}])
+    for model in ("gemini-3-pro-preview", "gemini-flash-latest"):
+        refused = create(raw, inline_body({"k": copy.deepcopy(request)}), model=model)
+        assert refused.status_code == 400, model
+        assert "missing a thought_signature" in error_of(refused)["message"]
+    assert (
+        create(raw, inline_body({"k": copy.deepcopy(request)}), model="gemini-2.5-flash").status_code == 200
+    )
+    contents[1]["parts"][0]["thoughtSignature"] = "skip_thought_signature_validator"
+    assert create(raw, inline_body({"k": request}), model="gemini-3-pro-preview").status_code == 200
+
+
+def test_files_are_gone_48_hours_after_upload(raw, monkeypatch):
+    from infra.emulators.gemini import state
+
+    uploaded = upload_raw(raw, b"%PDF-1.4 tiny", "application/pdf")
+    assert raw.get(f"/v1beta/{uploaded['name']}").status_code == 200
+    monkeypatch.setattr(state.CLOCK, "offset", 48 * 3600 + 1)
+    gone = raw.get(f"/v1beta/{uploaded['name']}")
+    assert gone.status_code == 403 and "may not exist" in error_of(gone)["message"]
+    names = [f["name"] for f in raw.get("/v1beta/files").json().get("files", [])]
+    assert uploaded["name"] not in names

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import anthropic
 import pytest
 
 from handlers.errors import UpstreamError
 from handlers.providers import get_provider
+from handlers.services import batches as batches_service
 from handlers.storage import bucket, table
 
 PARAMS = {"model": "claude-x", "max_tokens": 10, "messages": [{"role": "user", "content": "hello"}]}
@@ -107,6 +110,32 @@ def test_a_file_from_another_provider_is_copied_for_the_batch(lambda_sdk, held_b
     ]
     client = lambda_sdk(runs_on)
     params = {"model": model, "max_tokens": 10, "messages": [{"role": "user", "content": content}]}
+    batch = client.beta.messages.batches.create(requests=[{"custom_id": "x", "params": params}])
+    _finish(batch.id)
+    (result,) = list(client.beta.messages.batches.results(batch.id))
+    assert result.result.type == "succeeded", result.result
+    assert result.result.message.content[0].text == "Reply to: Read it."
+
+
+def test_a_gemini_file_past_its_48_hours_is_uploaded_again_for_a_new_batch(lambda_sdk, monkeypatch):
+    from infra.emulators.gemini import state as gemini_emulator
+
+    client = lambda_sdk("gemini")
+    uploaded = client.beta.files.upload(file=("notes.pdf", b"%PDF-1.4 notes", "application/pdf"))
+    # Two days on: Gemini has deleted its copy; the gateway's record and staged bytes remain.
+    later = timedelta(hours=49)
+    monkeypatch.setattr(gemini_emulator.CLOCK, "offset", later.total_seconds())
+    monkeypatch.setattr(batches_service, "utcnow", lambda: datetime.now(UTC) + later)
+
+    content = [
+        {"type": "document", "source": {"type": "file", "file_id": uploaded.id}},
+        {"type": "text", "text": "Read it."},
+    ]
+    params = {
+        "model": "gemini-2.5-flash",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": content}],
+    }
     batch = client.beta.messages.batches.create(requests=[{"custom_id": "x", "params": params}])
     _finish(batch.id)
     (result,) = list(client.beta.messages.batches.results(batch.id))

@@ -709,3 +709,29 @@ def test_a_responses_file_denied_at_the_documented_path_is_read_from_the_sdk_pat
     fake.downloads["/v1beta/files/batch-out:download"] = output_lines()
     ref = shard_ref(responses_file="files/batch-out")
     assert [o.custom_id for o in provider.iter_outcomes(ref, {}, ["a", "m", "z"])] == ["z", "a", "m"]
+
+
+def test_a_batch_naming_a_file_gemini_no_longer_has_is_the_callers_400_saying_so(provider, fake):
+    fake.answers["/v1beta/models/gemini-2.5-flash:batchGenerateContent"] = (403, file_denied("old"))
+    [shard] = provider.prepare_shards([batch_request("a")], {})
+    with pytest.raises(UpstreamError) as caught:
+        provider.submit_shard(shard, batch_id="msgbatch_F", index=0)
+    assert caught.value.status == 400
+    assert caught.value.error_type == "invalid_request_error"
+    assert "48 h" in caught.value.message and "upload it again" in caught.value.message
+
+
+def test_a_region_gemini_does_not_serve_is_the_gateways_502_not_the_callers_mistake(provider, fake):
+    location = {
+        "error": {
+            "code": 400,
+            "message": "User location is not supported for the API use.",
+            "status": "FAILED_PRECONDITION",
+        }
+    }
+    fake.answers["/v1beta/batches/b1"] = (400, location)
+    with pytest.raises(UpstreamError) as caught:
+        provider.refresh_shard(shard_ref())
+    assert caught.value.status == 502
+    assert caught.value.error_type == "api_error"
+    assert "region" in caught.value.message

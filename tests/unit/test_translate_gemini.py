@@ -172,13 +172,46 @@ def test_base64_image_and_pdf_become_inline_data_and_plain_text_document_becomes
 
 
 def test_a_document_with_content_blocks_becomes_its_text_and_image_parts():
-    image = {"type": "image", "source": {"type": "base64", "media_type": "image/gif", "data": "R0lG"}}
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/webp", "data": "UklG"}}
     document = {
         "type": "document",
         "source": {"type": "content", "content": [{"type": "text", "text": "p1"}, image]},
     }
     parts = to_gemini(params(messages=[{"role": "user", "content": [document]}]))["contents"][0]["parts"]
-    assert parts == [{"text": "p1"}, {"inlineData": {"mimeType": "image/gif", "data": "R0lG"}}]
+    assert parts == [{"text": "p1"}, {"inlineData": {"mimeType": "image/webp", "data": "UklG"}}]
+
+
+def test_a_gif_image_is_refused_up_front_naming_the_request_since_gemini_reads_no_gif():
+    gif = {"type": "image", "source": {"type": "base64", "media_type": "image/gif", "data": "R0lG"}}
+    message = refusal(params(messages=[{"role": "user", "content": [gif]}]))
+    assert "custom_id=abc" in message and ".messages[0].content[0].source.media_type" in message
+    assert "image/gif" in message
+    held = FileRef("file_gif", "gemini", "files/g1", "a.gif", "image/gif", "https://g/v1beta/files/g1")
+    by_file = {"type": "image", "source": {"type": "file", "file_id": "file_gif"}}
+    with pytest.raises(ApiError, match="image/gif"):
+        gemini.to_gemini_request(
+            "abc", params(messages=[{"role": "user", "content": [by_file]}]), {"file_gif": held}
+        )
+
+
+def test_empty_text_is_left_out_since_gemini_refuses_a_part_without_data():
+    messages = [
+        {"role": "user", "content": [{"type": "text", "text": ""}, {"type": "text", "text": "Hi"}]},
+        {"role": "assistant", "content": ""},
+        {"role": "user", "content": [{"type": "text", "text": "again"}]},
+    ]
+    request = to_gemini(params(system=[{"type": "text", "text": ""}], messages=messages))
+    assert "systemInstruction" not in request
+    # The empty assistant turn disappears, so the two user turns become one, as Anthropic combines them.
+    assert request["contents"] == [{"role": "user", "parts": [{"text": "Hi"}, {"text": "again"}]}]
+    assert "no message has content" in refusal(params(messages=[{"role": "user", "content": ""}]))
+
+
+@pytest.mark.parametrize(
+    "model", ["../batches/x:cancel#", "gemini-2.5-flash?alt=x", "models/../files", "a/b", ""]
+)
+def test_a_model_name_that_could_leave_its_url_segment_is_refused(model):
+    assert ".model" in refusal(params(model=model))
 
 
 def test_the_beta_output_format_maps_like_output_config_and_effort_is_dropped():
@@ -273,8 +306,8 @@ def test_tool_round_trip_maps_calls_and_results_with_the_name_looked_up():
     }
 
 
-def test_replayed_calls_carry_the_signature_placeholder_only_for_gemini_3_and_later():
-    for model in ("gemini-3-pro-preview", "models/gemini-3.1-flash"):
+def test_replayed_calls_carry_the_signature_placeholder_unless_the_model_is_gemini_1_or_2():
+    for model in ("gemini-3-pro-preview", "models/gemini-3.1-flash", "gemini-flash-latest"):
         request = to_gemini(params(model=model, tools=[TOOL], messages=tool_round_trip(content="18 C")))
         call = request["contents"][1]["parts"][1]
         assert call["thoughtSignature"] == "skip_thought_signature_validator"

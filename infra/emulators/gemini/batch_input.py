@@ -13,7 +13,7 @@ from infra.emulators.gemini.state import GeminiEmulator
 Pair = tuple[dict | None, dict]
 
 
-def inline_requests(emulator: GeminiEmulator, requests: list) -> list[Pair]:
+def inline_requests(emulator: GeminiEmulator, requests: list, model: str) -> list[Pair]:
     if not requests:
         message = "* GenerateContentBatch.input_config.requests: at least one request is required"
         raise invalid(message, "batch.input_config.requests.requests")
@@ -22,12 +22,12 @@ def inline_requests(emulator: GeminiEmulator, requests: list) -> list[Pair]:
         path = f"batch.input_config.requests.requests[{i}].request"
         if "request" not in item:
             raise invalid(f"* {path}: request is not specified", path)
-        check_request(item["request"], path, emulator.resolve_file_uri)
+        check_request(item["request"], path, emulator.resolve_file_uri, model)
         pairs.append((item.get("metadata"), item["request"]))
     return pairs
 
 
-def file_requests(emulator: GeminiEmulator, file_name: str) -> list[Pair]:
+def file_requests(emulator: GeminiEmulator, file_name: str, model: str) -> list[Pair]:
     stored = emulator.get_file(file_name.removeprefix("files/"))
     pairs = []
     for number, line in enumerate(stored.data.decode("utf-8", errors="replace").splitlines(), start=1):
@@ -37,7 +37,7 @@ def file_requests(emulator: GeminiEmulator, file_name: str) -> list[Pair]:
             entry = parse_message("BatchInputLine", json.loads(line))
             if "request" not in entry:
                 raise invalid("request is not specified", "request")
-            check_request(entry["request"], "request", emulator.resolve_file_uri)
+            check_request(entry["request"], "request", emulator.resolve_file_uri, model)
         except json.JSONDecodeError:
             raise invalid(f"Input file {file_name} line {number}: invalid JSON.") from None
         except GoogleError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,10 +14,20 @@ from infra.emulators.gemini.http import base_url, json_response, list_body, pagi
 from infra.emulators.gemini.operations import operation
 from infra.emulators.gemini.outcomes import last_turn, reply_for
 from infra.emulators.gemini.proto import parse_message
-from infra.emulators.gemini.state import Batch, BatchItem, GeminiEmulator, new_id, now
+from infra.emulators.gemini.state import (
+    API_VERSION,
+    FILE_TTL_SECONDS,
+    Batch,
+    BatchItem,
+    GeminiEmulator,
+    new_id,
+    now,
+)
 from infra.emulators.replies import EXPIRE, HOLD
 
 INLINE_LIMIT_BYTES = 20 * 1024 * 1024
+# The model families that take batches; any other name is unknown, as on the real API.
+_BATCH_MODEL = re.compile(r"(gemini|gemma)-[a-z0-9][a-z0-9.-]*")
 
 
 class Handlers:
@@ -26,7 +37,8 @@ class Handlers:
     # ---- files --------------------------------------------------------------------------------
 
     async def list_files(self, request: Request) -> Response:
-        ordered = sorted(self.emu.files.values(), key=lambda f: (f.created, f.file_id), reverse=True)
+        live = [f for f in self.emu.files.values() if now() < f.created + FILE_TTL_SECONDS]
+        ordered = sorted(live, key=lambda f: (f.created, f.file_id), reverse=True)
         page, token = paginate(request, [f.file_id for f in ordered])
         files = [self.emu.files[file_id].resource(base_url(request)) for file_id in page]
         return json_response(list_body("files", files, token))
@@ -51,6 +63,14 @@ class Handlers:
     # ---- batches ------------------------------------------------------------------------------
 
     async def create_batch(self, request: Request, model: str) -> Response:
+        if not _BATCH_MODEL.fullmatch(model):
+            raise GoogleError(
+                404,
+                "NOT_FOUND",
+                f"models/{model} is not found for API version {API_VERSION}, or is not supported for "
+                "batchGenerateContent. Call ListModels to see the list of available models and their "
+                "supported methods.",
+            )
         raw = await request.body()
         if len(raw) > INLINE_LIMIT_BYTES:
             raise invalid(f"Request payload size exceeds the limit: {INLINE_LIMIT_BYTES} bytes.")
@@ -65,9 +85,9 @@ class Handlers:
             )
         batch_id = new_id(32)
         if "fileName" in input_config:
-            pairs = file_requests(self.emu, input_config["fileName"])
+            pairs = file_requests(self.emu, input_config["fileName"], model)
         else:
-            pairs = inline_requests(self.emu, input_config.get("requests", {}).get("requests") or [])
+            pairs = inline_requests(self.emu, input_config.get("requests", {}).get("requests") or [], model)
         items = []
         turns = [last_turn(gen_request) for _, gen_request in pairs]
         for index, ((metadata, gen_request), turn) in enumerate(zip(pairs, turns, strict=True)):

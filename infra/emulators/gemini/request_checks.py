@@ -18,10 +18,14 @@ _RESPONSE_MIME_TYPES = {
     "text/x.enum",
 }
 _FUNCTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:\-]{0,63}$")
+# The image types Gemini reads (image-understanding guide); image/gif and others are refused.
+IMAGE_MIME_TYPES = {"image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"}
+_GEMINI_MAJOR = re.compile(r"gemini-(\d+)")
 
 
-def check_request(request: dict, path: str, resolve_file_uri: Callable[[str], bool]) -> None:
-    """Raise the first semantic error of ``request`` (at ``path``); ``resolve_file_uri``: is a URI ours?"""
+def check_request(request: dict, path: str, resolve_file_uri: Callable[[str], bool], model: str = "") -> None:
+    """Raise the first semantic error of ``request`` (at ``path``) for ``model``; ``resolve_file_uri``: is a
+    URI ours?"""
 
     def fail(rel: str, what: str) -> GoogleError:
         return invalid(f"* GenerateContentRequest.{rel}: {what}", join_path(path, rel))
@@ -37,6 +41,8 @@ def check_request(request: dict, path: str, resolve_file_uri: Callable[[str], bo
             raise fail(f"contents[{i}].parts", "contents.parts must not be empty.")
         for j, part in enumerate(parts):
             _check_part(part, f"contents[{i}].parts[{j}]", fail, resolve_file_uri)
+    if _validates_thought_signatures(model):
+        _check_thought_signatures(contents, path)
 
     system = request.get("systemInstruction")
     if system is not None:
@@ -56,10 +62,15 @@ def check_request(request: dict, path: str, resolve_file_uri: Callable[[str], bo
 
 
 def _check_part(part: dict, rel: str, fail, resolve_file_uri) -> None:
-    if not any(member in part for member in PART_DATA):
+    # proto3: an empty string is the default value, so {"text": ""} leaves the oneof unset.
+    if not any(member in part and part[member] != "" for member in PART_DATA):
         raise fail(f"{rel}.data", "required oneof field 'data' must have one initialized field")
     if "inlineData" in part and not part["inlineData"].get("mimeType"):
         raise fail(f"{rel}.inline_data.mime_type", "mime_type is not specified")
+    for member in ("inlineData", "fileData"):
+        mime_type = (part.get(member) or {}).get("mimeType") or ""
+        if mime_type.startswith("image/") and mime_type not in IMAGE_MIME_TYPES:
+            raise invalid(f"Unsupported MIME type: {mime_type}")
     if "fileData" in part:
         uri = part["fileData"].get("fileUri")
         if not uri:
@@ -74,6 +85,36 @@ def _check_part(part: dict, rel: str, fail, resolve_file_uri) -> None:
             raise fail(f"{rel}.function_response.name", "Name cannot be empty.")
         if "response" not in response:
             raise fail(f"{rel}.function_response.response", "response is not specified")
+
+
+def _validates_thought_signatures(model: str) -> bool:
+    """Gemini 3 models (the -latest aliases point at them) refuse replayed calls without a signature."""
+    match = _GEMINI_MAJOR.search(model)
+    return bool(match and int(match.group(1)) >= 3) or model.endswith("-latest")
+
+
+def _check_thought_signatures(contents: list, path: str) -> None:
+    """The first function call of each model step in the current turn (since the last user text) must carry
+    the thought signature the model returned with it."""
+    start = 0
+    for i, content in enumerate(contents):
+        if content.get("role", "user") == "user" and any(
+            "text" in part for part in content.get("parts") or []
+        ):
+            start = i + 1
+    for i in range(start, len(contents)):
+        if contents[i].get("role") != "model":
+            continue
+        calls = [(j, part) for j, part in enumerate(contents[i].get("parts") or []) if "functionCall" in part]
+        if calls and not calls[0][1].get("thoughtSignature"):
+            j, part = calls[0]
+            raise invalid(
+                "Function call is missing a thought_signature in functionCall parts. This is required for "
+                f"tools to work correctly. Additional data, function call `{part['functionCall'].get('name')}` "
+                f", position {j + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures "
+                "for more details.",
+                join_path(path, f"contents[{i}].parts[{j}]"),
+            )
 
 
 def _check_tools(tools: list, fail) -> list[str]:

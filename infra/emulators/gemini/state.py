@@ -30,8 +30,17 @@ ANSWERED_STATES = ("BATCH_STATE_SUCCEEDED", "BATCH_STATE_CANCELLED")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
+class Clock:
+    """The emulator's time: tests move ``offset`` forward to age files (48 h lifetime) and batches."""
+
+    offset = 0.0
+
+
+CLOCK = Clock()
+
+
 def now() -> float:
-    return time.time()
+    return time.time() + CLOCK.offset
 
 
 def timestamp(seconds: float) -> str:
@@ -159,9 +168,11 @@ class GeminiEmulator:
     # ---- lookups --------------------------------------------------------------------------------
 
     def get_file(self, file_id: str) -> StoredFile:
-        if file_id not in self.files:
+        stored = self.files.get(file_id)
+        if stored is None or now() >= stored.created + FILE_TTL_SECONDS:
+            self.files.pop(file_id, None)  # Gemini deletes files 48 h after upload
             raise file_missing(file_id)
-        return self.files[file_id]
+        return stored
 
     def get_batch(self, batch_id: str) -> Batch:
         if batch_id not in self.batches:
