@@ -18,13 +18,23 @@ from handlers.log import log_event
 from handlers.providers import get_provider
 from handlers.providers.base import FileRef, PreparedShard
 from handlers.storage import bucket, table
-from handlers.storage.records import ENDED, IN_PROGRESS, SUBMITTING, BatchRecord, FileRecord
+from handlers.storage.records import (
+    ENDED,
+    EXPIRED,
+    IN_PROGRESS,
+    OVERDUE_SINCE,
+    SUBMITTING,
+    BatchRecord,
+    FileRecord,
+)
 
 REFRESH_AFTER_SECONDS = 3.0
 UPSTREAM_WORKERS = 8
 BATCH_WINDOW = timedelta(hours=24)  # expires_at, as on Anthropic
 # How long past expires_at a provider may still report before unfinished requests are expired.
 OVERDUE_GRACE = timedelta(hours=1)
+# How long a shard cancelled at the batch's expiry may take to report its end (with its partial output).
+OVERDUE_CANCEL_WAIT_SECONDS = 15 * 60
 
 
 def referenced_file_ids(requests: Iterable[dict]) -> list[str]:
@@ -251,6 +261,9 @@ def refresh(batch: BatchRecord, *, force: bool = False) -> BatchRecord:
         shard.ending = update.ending
         shard.data.update(update.data)
         shard.fallback = update.fallback
+        if update.phase == "ended" and OVERDUE_SINCE in shard.data:
+            # Cancelled by the gateway at the batch's expiry: what has no result expired, as on Anthropic.
+            shard.ending, shard.fallback = "expired", dict(EXPIRED)
     batch.refreshed_at = time.time()
     table.update_progress(batch)
     return batch
@@ -329,10 +342,7 @@ def advance(batch: BatchRecord, *, force: bool = False, materialize_up_to: int |
             batch.shards = []
             return materialize(batch) or batch
         return batch
-    if _overdue(batch):
-        _expire_unfinished_shards(batch)
-    else:
-        batch = refresh(batch, force=force)
+    batch = _wind_down_overdue(batch) if _overdue(batch) else refresh(batch, force=force)
     small_enough = materialize_up_to is None or batch.request_count <= materialize_up_to
     if batch.state != ENDED and all_shards_ended(batch) and small_enough:
         return materialize(batch) or table.get_batch(batch.id) or batch
@@ -347,22 +357,39 @@ def _overdue(batch: BatchRecord) -> bool:
     return utcnow() > parse_iso(batch.expires_at) + OVERDUE_GRACE and not all_shards_ended(batch)
 
 
-def _expire_unfinished_shards(batch: BatchRecord) -> None:
+def _wind_down_overdue(batch: BatchRecord) -> BatchRecord:
     """Past its 24 h window (plus grace) a batch ends as on Anthropic: what has no result yet is expired.
 
-    Shards the provider never finished (or that can no longer be read) are cancelled upstream, best effort,
-    and their requests end ``expired``; shards that did finish keep their real results.
+    The provider is asked first, so a shard that has ended keeps its results. Shards still running are
+    cancelled upstream, since a cancelled batch still delivers the requests it finished (on every provider);
+    they end when the provider says so, or after ``OVERDUE_CANCEL_WAIT_SECONDS`` without their output.
     """
+    try:
+        batch = refresh(batch, force=True)
+    except Exception as exc:  # the provider being down must not keep the batch alive forever
+        log_event("overdue_refresh_failed", batch_id=batch.id, error=type(exc).__name__)
     provider = get_provider(batch.provider)
+    now = time.time()
     for shard in batch.shards:
         if shard.phase == "ended":
             continue
-        try:
-            provider.cancel_shard(shard)
-        except Exception as exc:
-            log_event("shard_cancel_failed", batch_id=batch.id, shard=shard.index, error=type(exc).__name__)
-        shard.phase, shard.ending, shard.fallback = "ended", "expired", {"type": "expired"}
-        shard.data["forced_end"] = "1"  # its output, if any, is not read: the provider never said it ended
-    batch.refreshed_at = time.time()
+        since = shard.data.get(OVERDUE_SINCE)
+        if since is None:
+            try:
+                provider.cancel_shard(shard)
+            except Exception as exc:
+                log_event(
+                    "shard_cancel_failed", batch_id=batch.id, shard=shard.index, error=type(exc).__name__
+                )
+            shard.data[OVERDUE_SINCE] = str(int(now))
+            shard.data["cancel_requested"] = "1"
+            shard.phase = "canceling"
+        elif now - float(since) > OVERDUE_CANCEL_WAIT_SECONDS:
+            shard.phase, shard.ending, shard.fallback = "ended", "expired", dict(EXPIRED)
+            shard.data["forced_end"] = (
+                "1"  # its output, if any, is not read: the provider never said it ended
+            )
+    batch.refreshed_at = now
     table.update_progress(batch)
     log_event("batch_overdue", batch_id=batch.id, provider=batch.provider)
+    return batch

@@ -17,7 +17,7 @@ from handlers.ids import iso, utcnow
 from handlers.log import log_event
 from handlers.providers import get_provider
 from handlers.storage import bucket, table
-from handlers.storage.records import ENDED, RESULT_TYPES, BatchRecord
+from handlers.storage.records import ENDED, EXPIRED, OVERDUE_SINCE, RESULT_TYPES, BatchRecord
 from handlers.translate.errors import errored_result
 
 _NO_OUTPUT = errored_result(500, "the provider returned no result for this request")
@@ -76,15 +76,17 @@ def _write_results(batch: BatchRecord) -> tuple[dict[str, int], int]:
         for shard in batch.shards:
             if shard.data.get("forced_end"):
                 continue  # ended by the gateway at the batch's expiry: its requests take the fallback
+            # Cancelled by the gateway at the batch's expiry: what the provider calls canceled has expired.
+            overdue = OVERDUE_SINCE in shard.data
             for outcome in provider.iter_outcomes(shard, hints, in_order.get(shard.index, [])):
                 # Unknown or repeated custom_ids are dropped: each staged request gets exactly one line.
                 if shard_of.pop(outcome.custom_id, None) is None:
                     continue
-                line = outcome.line
-                upload.write_line(
-                    line if line is not None else result_line(outcome.custom_id, outcome.result)
-                )
-                counts[outcome.result["type"]] += 1
+                result, line = outcome.result, outcome.line
+                if overdue and result["type"] == "canceled":
+                    result, line = EXPIRED, None
+                upload.write_line(line if line is not None else result_line(outcome.custom_id, result))
+                counts[result["type"]] += 1
         fallbacks = {s.index: s.fallback or _NO_OUTPUT for s in batch.shards}
         for cid, index in shard_of.items():
             result = fallbacks.get(index, _NO_OUTPUT)

@@ -12,6 +12,10 @@ IN_PROGRESS = "in_progress"
 ENDED = "ended"
 
 RESULT_TYPES = ("succeeded", "errored", "canceled", "expired")
+EXPIRED = {"type": "expired"}
+
+# ShardRef.data key: epoch seconds at which the gateway cancelled the shard because its batch had expired.
+OVERDUE_SINCE = "overdue_since"
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 
 class FileMetadataOut(BaseModel):
@@ -15,6 +15,13 @@ class FileMetadataOut(BaseModel):
     size_bytes: int
     created_at: str
     downloadable: bool = False
+
+    @computed_field
+    @property
+    def size(self) -> int:
+        """``size_bytes`` again: the reference page's List Files example prints ``file.size``, which the SDK
+        (whose models keep unknown fields) only has when the answer carries it."""
+        return self.size_bytes
 
 
 class FileListOut(BaseModel):

@@ -155,3 +155,22 @@ def test_paging_through_45_batches_with_limit_10_sees_each_once(sdk):
     assert len(seen) == len(set(seen))
     first = client.beta.messages.batches.list(limit=10)
     assert len(first.data) == 10 and first.has_more and first.last_id == first.data[-1].id
+
+
+@pytest.mark.parametrize("provider", [None, "openai", "gemini"])
+def test_the_pages_list_files_loop_prints_every_files_size(sdk, capsys, provider):
+    client = sdk(provider)
+    uploaded = client.beta.files.upload(file=("sized.txt", b"twelve bytes", "text/plain"))
+
+    # The reference page's "List Files" snippet, verbatim.
+    response = client.beta.files.list()
+
+    for file in response.data:
+        print(f"File ID: {file.id}")
+        print(f"Filename: {file.filename}")
+        print(f"Size: {file.size} bytes")
+        print("---")
+
+    printed = capsys.readouterr().out
+    assert f"File ID: {uploaded.id}\nFilename: sized.txt\nSize: 12 bytes\n---\n" in printed
+    client.beta.files.delete(uploaded.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from handlers import poller
@@ -107,14 +108,49 @@ def test_an_upload_over_the_limit_is_a_413_with_the_limit(gateway, monkeypatch):
     assert "1024" in response.json()["error"]["message"]
 
 
-def test_a_batch_past_its_expiry_whose_provider_never_finishes_ends_expired(aws, providers_env, monkeypatch):
+def _poll_until_ended(batch_id: str) -> None:
+    deadline = time.monotonic() + 20
+    while table.get_batch(batch_id).state != "ended":
+        assert time.monotonic() < deadline, table.get_batch(batch_id)
+        poller.poll_once()
+        time.sleep(0.1)
+
+
+def test_a_batch_past_its_expiry_keeps_what_the_provider_finished_and_expires_the_rest(
+    aws, providers_env, monkeypatch
+):
+    held = {**PARAMS, "messages": [{"role": "user", "content": "[[hold]]"}]}
+    requests = [{"custom_id": "h", "params": held}, {"custom_id": "done", "params": PARAMS}]
+    batch = service.create_batch("local", "anthropic", "https://gw.test/anthropic", requests)
+    assert poller.poll_once() == {"in_progress": 1}  # the provider is still working on it
+    monkeypatch.setattr(service, "OVERDUE_GRACE", service.timedelta(hours=-25))  # as if 25 h had passed
+
+    assert poller.poll_once() == {"in_progress": 1}  # cancelled upstream; its finished requests are coming
+    assert get_provider("anthropic").refresh_shard(table.get_batch(batch.id).shards[0]).phase in (
+        "canceling",
+        "ended",
+    )
+    _poll_until_ended(batch.id)
+    ended = table.get_batch(batch.id)
+    assert ended.counts == {"succeeded": 1, "errored": 0, "canceled": 0, "expired": 1}
+    lines = [json.loads(line) for line in bucket.iter_lines(bucket.results_key(batch.id))]
+    by_id = {line["custom_id"]: line["result"] for line in lines}
+    assert by_id["h"] == {"type": "expired"}  # never run: expired, not canceled, as on Anthropic
+    assert by_id["done"]["message"]["content"][0]["text"] == "Reply to: hello"
+
+
+def test_a_provider_that_never_reports_the_end_after_the_expiry_cancel_is_ended_by_the_gateway(
+    aws, providers_env, monkeypatch
+):
     held = {**PARAMS, "messages": [{"role": "user", "content": "[[hold]]"}]}
     batch = service.create_batch(
         "local", "anthropic", "https://gw.test/anthropic", [{"custom_id": "h", "params": held}]
     )
-    assert poller.poll_once() == {"in_progress": 1}  # the provider is still working on it
-    monkeypatch.setattr(service, "OVERDUE_GRACE", service.timedelta(hours=-25))  # as if 25 h had passed
+    monkeypatch.setattr(service, "OVERDUE_GRACE", service.timedelta(hours=-25))
+    provider = get_provider("anthropic")
+    monkeypatch.setattr(provider, "cancel_shard", lambda shard: None)  # the cancel is lost upstream
+    assert poller.poll_once() == {"in_progress": 1}
+    monkeypatch.setattr(service, "OVERDUE_CANCEL_WAIT_SECONDS", -1)  # as if the wait had run out
     assert poller.poll_once() == {"ended": 1}
     ended = table.get_batch(batch.id)
     assert ended.counts == {"succeeded": 0, "errored": 0, "canceled": 0, "expired": 1}
-    assert get_provider("anthropic").refresh_shard(ended.shards[0]).phase in ("canceling", "ended")
