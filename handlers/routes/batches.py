@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from handlers.config import settings
 from handlers.errors import ApiError, invalid_request
 from handlers.log import log_event
-from handlers.routes.common import Context, context, json_body, public_base_url
+from handlers.routes.common import Context, context, json_body, paging_cursor, public_base_url
 from handlers.services import batches as service
 from handlers.storage import bucket
 from handlers.storage.records import ENDED, BatchRecord
@@ -90,6 +90,8 @@ def list_batches(
     after_id: str | None = None,
     before_id: str | None = None,
 ) -> BatchListOut:
+    after_id = paging_cursor("after_id", after_id, "msgbatch_")
+    before_id = paging_cursor("before_id", before_id, "msgbatch_")
     if after_id and before_id:
         raise invalid_request("send at most one of after_id and before_id")
     found, has_more = service.list_batches(ctx.owner, limit, after_id, before_id, ctx.provider_header)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -27,6 +28,19 @@ class Context:
         provider = self.provider_header or DEFAULT_PROVIDER
         authorize_provider(self.caller, provider)
         return provider
+
+
+_CURSOR = re.compile(r"[A-Za-z0-9_]+")
+
+
+def paging_cursor(name: str, value: str | None, prefix: str) -> str | None:
+    """A list cursor (``after_id`` / ``before_id``) as the table reads it: an id of the listed kind, which
+    need not exist any more. Anything else is the caller's 400, never a failed query."""
+    if value is None:
+        return None
+    if not value.startswith(prefix) or not _CURSOR.fullmatch(value):
+        raise invalid_request(f"{name}: {value!r} is not an id of the listed kind ({prefix}…)")
+    return value
 
 
 def context(request: Request) -> Context:

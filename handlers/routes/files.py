@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from handlers.config import settings
 from handlers.errors import ApiError, invalid_request
 from handlers.ids import is_gateway_file_id, iso
-from handlers.routes.common import Context, context
+from handlers.routes.common import Context, context, paging_cursor
 from handlers.services import files as service
 from handlers.services import paging
 from handlers.storage import bucket
@@ -72,8 +72,10 @@ def list_files(
             raise invalid_request("ids: at most 100 file ids per request")
         found, has_more = service.files_by_ids(ctx.owner, ids, ctx.provider_header), False
     else:
-        if page:
+        if page is not None:
             after_id = paging.decode_page_token(page)
+        after_id = paging_cursor("page" if page is not None else "after_id", after_id, "file_")
+        before_id = paging_cursor("before_id", before_id, "file_")
         if after_id and before_id:
             raise invalid_request("send at most one of after_id, before_id and page")
         found, has_more = service.list_files(ctx.owner, limit, after_id, before_id, ctx.provider_header)

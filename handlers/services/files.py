@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 
-from handlers.errors import ApiError, not_found
+from handlers.errors import ApiError, invalid_request, not_found
 from handlers.ids import is_gateway_file_id, iso, new_file_id, utcnow
 from handlers.log import log_event
 from handlers.providers import get_provider
@@ -34,22 +34,31 @@ def sniff_mime_type(content: bytes, filename: str | None) -> str:
             return guessed
         if filename.endswith(".jsonl"):
             return "application/jsonl"
+    head = content[:4096]
     try:
-        content[:4096].decode("utf-8")
+        head.decode("utf-8")
     except UnicodeDecodeError:
+        return "application/octet-stream"
+    # Valid UTF-8 is not yet text: control bytes other than whitespace mean binary data.
+    if any(byte < 0x20 and byte not in b"\t\n\r\f" for byte in head):
         return "application/octet-stream"
     return "text/plain"
 
 
 def effective_filename(filename: str | None, mime_type: str) -> str:
-    """2.x SDKs send no filename for raw bytes: name it ``unnamed`` plus the mime type's extension."""
+    """The final path component of the part's filename, as Anthropic keeps it; 2.x SDKs send no filename for
+    raw bytes: name it ``unnamed`` plus the mime type's extension."""
+    filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if len(filename) > 500:
+        raise invalid_request("file: the filename must be at most 500 characters")
     if filename:
-        return filename[:500]
+        return filename
     ext = _EXTENSIONS.get(mime_type) or mimetypes.guess_extension(mime_type) or ""
     return f"unnamed{ext}"
 
 
 def upload_file(owner: str, provider_name: str, filename: str | None, part_type: str | None, content: bytes):
+    part_type = (part_type or "").split(";", 1)[0].strip().lower()  # "text/plain; charset=utf-8" → text/plain
     mime_type = part_type if part_type and part_type != "application/octet-stream" else None
     mime_type = mime_type or sniff_mime_type(content, filename)
     name = effective_filename(filename, mime_type)

@@ -15,10 +15,11 @@ class MessageParamsIn(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: Annotated[str, StringConstraints(min_length=1)]
-    max_tokens: Annotated[int, Field(ge=1)]
+    # Strict types, as Anthropic's own validation: "5", true or 1.0 are not a max_tokens.
+    model: Annotated[str, StringConstraints(min_length=1, strict=True)]
+    max_tokens: Annotated[int, Field(ge=1, strict=True)]
     messages: Annotated[list[dict], Field(min_length=1)]
-    stream: bool | None = None
+    stream: Annotated[bool, Field(strict=True)] | None = None
 
     @field_validator("stream")
     @classmethod
@@ -31,11 +32,15 @@ class MessageParamsIn(BaseModel):
 
 
 class BatchRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     custom_id: CustomId
     params: MessageParamsIn
 
 
 class CreateBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     requests: Annotated[list[BatchRequestIn], Field(min_length=1, max_length=MAX_REQUESTS)]
 
     @model_validator(mode="after")

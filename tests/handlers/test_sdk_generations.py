@@ -279,3 +279,29 @@ def test_deleting_an_unknown_raw_provider_file_id_is_a_404_for_every_provider(ga
         )
         assert response.status_code == 404, (provider, response.text)
         assert response.json()["error"]["type"] == "not_found_error"
+
+
+def _upload_part(gateway, content: bytes, disposition: str, content_type: str) -> object:
+    boundary = "b0undary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"{disposition}\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return gateway.post(
+        FILES,
+        content=body,
+        headers={"x-api-key": "d", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+
+def test_uploads_keep_the_media_type_and_the_last_path_component_as_anthropic_does(gateway, providers_env):
+    typed = _upload_part(gateway, b"hello", '; filename="a/b\\\\t.txt"', "text/plain; charset=utf-8").json()
+    assert (typed["filename"], typed["mime_type"]) == ("t.txt", "text/plain")
+    binary = _upload_part(gateway, b"\x00\x01\x02binary", "", "application/octet-stream").json()
+    assert (binary["filename"], binary["mime_type"]) == ("unnamed.bin", "application/octet-stream")
+    too_long = _upload_part(gateway, b"x", f'; filename="{"n" * 501}"', "text/plain")
+    assert too_long.status_code == 400 and "500 characters" in too_long.json()["error"]["message"]

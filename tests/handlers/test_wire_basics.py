@@ -100,6 +100,12 @@ def test_empty_file_list_carries_both_paging_styles(gateway):
         ({"requests": [{"custom_id": "a", "params": {"model": "m", "max_tokens": 5}}]}, "messages"),
         (_request(stream=True), "stream"),
         ({"nope": 1}, "requests"),
+        ({**_request(), "other": 2}, "other"),
+        ({"requests": [{**_request()["requests"][0], "extra": 1}]}, "extra"),
+        (_request(max_tokens="5"), "max_tokens"),
+        (_request(max_tokens=True), "max_tokens"),
+        (_request(max_tokens=1.0), "max_tokens"),
+        (_request(max_tokens=0), "max_tokens"),
     ],
 )
 def test_bad_batch_input_is_a_400_naming_the_problem(gateway, body, needle):
@@ -244,3 +250,21 @@ def test_results_whose_object_is_gone_are_a_404_not_a_crash(gateway, providers_e
         f"/anthropic/v1/messages/batches/{created['id']}/results", headers={"x-api-key": "d"}
     )
     assert_envelope(response, 404, "not_found_error", "no longer available")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/anthropic/v1/messages/batches?after_id=",
+        "/anthropic/v1/messages/batches?before_id=",
+        "/anthropic/v1/messages/batches?after_id=file_0123",
+        "/anthropic/v1/files?after_id=",
+        "/anthropic/v1/files?before_id=msgbatch_x",
+        "/anthropic/v1/files?page=page_",
+        "/anthropic/v1/files?page=page_!!!",
+    ],
+)
+def test_a_malformed_list_cursor_is_the_callers_400_not_a_failed_query(gateway, query):
+    response = gateway.get(query, headers={"x-api-key": "dummy"})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["type"] == "invalid_request_error"

@@ -61,8 +61,8 @@ def validate_params(params: object, where: str, file_exists: Callable[[str], boo
     if not isinstance(params["model"], str) or not params["model"]:
         raise invalid(f"{where}.model: Input should be a non-empty string")
     max_tokens = params["max_tokens"]
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 0:
-        raise invalid(f"{where}.max_tokens: Input should be a non-negative integer")
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        raise invalid(f"{where}.max_tokens: Input should be greater than or equal to 1")
     if params.get("stream") not in (None, False):
         raise invalid(f"{where}.stream: Streaming is not supported in batch requests; stream must be false")
     system = params.get("system")
