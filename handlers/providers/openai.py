@@ -188,6 +188,13 @@ def _fallback(ending: str | None, batch: dict) -> dict:
     """The result for custom_ids of an ended batch that neither output file mentions."""
     if ending == "failed":
         errors = (batch.get("errors") or {}).get("data") or []
+        if any(error.get("code") == "token_limit_exceeded" for error in errors):
+            # OpenAI's queue for the model was full: the same batch later will go through. Its message names the
+            # gateway's OpenAI organization, so it is not passed on.
+            return errored_result(
+                429,
+                "OpenAI's enqueued-token limit for this model was reached; submit these requests again later",
+            )
         messages = [_validation_message(error) for error in errors if error.get("message")]
         detail = "; ".join(messages) if messages else "no reason given"
         return errored_result(400, f"OpenAI rejected the batch input: {detail}")

@@ -307,7 +307,8 @@ def _tool_result_content(i: int, j: int, block: Mapping[str, Any]) -> str | list
                     f"OpenAI tool results carry text only, not {item['type']!r} blocks",
                 )
             texts.append({"type": "text", "text": item["text"]})
-        content = texts[0]["text"] if len(texts) == 1 else texts
+        # OpenAI refuses an empty content array; a tool that returned nothing answers "".
+        content = texts[0]["text"] if len(texts) == 1 else texts or ""
     if block.get("is_error"):
         if content.__class__ is str:
             return TOOL_ERROR_PREFIX + content
@@ -507,7 +508,9 @@ def result_from_line(
             else:
                 message = message_from_completion(body)
             return custom_id, {"type": "succeeded", "message": message}
-        return custom_id, errored_result(status, _error_message(body, status))
+        return custom_id, errored_result(
+            status, _error_message(body, status), response.get("request_id") or None
+        )
     error = line.get("error") or {}
     code = error.get("code")
     if code == "batch_expired":
@@ -627,16 +630,18 @@ def _tool_input(function: Mapping[str, Any]) -> dict:
 
 def _usage(usage: Mapping[str, Any] | None) -> dict:
     if not usage:
-        prompt = completion = cached = 0
+        prompt = completion = cached = written = 0
     else:
         prompt = usage.get("prompt_tokens") or 0
         completion = usage.get("completion_tokens") or 0
         details = usage.get("prompt_tokens_details")
         cached = (details.get("cached_tokens") or 0) if details else 0
+        written = (details.get("cache_write_tokens") or 0) if details else 0
     return {
-        "input_tokens": prompt - cached,
+        # Anthropic counts cache reads and writes apart from input_tokens; OpenAI includes them in prompt_tokens.
+        "input_tokens": prompt - cached - written,
         "output_tokens": completion,
-        "cache_creation_input_tokens": 0,
+        "cache_creation_input_tokens": written,
         "cache_read_input_tokens": cached,
         "service_tier": "batch",
     }

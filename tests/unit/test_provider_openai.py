@@ -326,6 +326,17 @@ def test_a_failed_batch_errors_its_requests_with_openai_validation_messages(prov
     assert "Too many stop sequences." in error["message"]
 
 
+def test_a_batch_failed_for_openais_queue_limit_is_a_rate_limit_without_the_organization(provider, fake):
+    message = (
+        "Enqueued token limit reached for gpt-4o-mini in organization org-x. Limit: 2,000,000 enqueued tokens. "
+        "Please try again once some in_progress batches have been completed."
+    )
+    errors = {"object": "list", "data": [{"code": "token_limit_exceeded", "message": message, "line": None}]}
+    error = provider.refresh_shard(shard_ref(fake, "failed", errors=errors)).fallback["error"]["error"]
+    assert error["type"] == "rate_limit_error"
+    assert "again later" in error["message"] and "org-" not in error["message"]
+
+
 @pytest.mark.parametrize(
     ("status", "fallback"), [("expired", {"type": "expired"}), ("cancelled", {"type": "canceled"})]
 )
@@ -397,7 +408,11 @@ def test_outcomes_stream_the_output_then_the_error_file_translated(provider, fak
     assert outcomes["a"]["message"]["content"] == [{"type": "text", "text": "First "}]
     assert outcomes["c"] == {
         "type": "errored",
-        "error": {"type": "error", "error": {"type": "invalid_request_error", "message": "Bad image."}},
+        "error": {
+            "type": "error",
+            "error": {"type": "invalid_request_error", "message": "Bad image."},
+            "request_id": "req_2",
+        },
     }
     assert outcomes["d"] == {"type": "expired"}
 

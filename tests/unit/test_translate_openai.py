@@ -449,17 +449,19 @@ def test_tool_result_text_blocks_and_empty_content():
     one_block = tool_result("toolu_1", [{"type": "text", "text": "sunny"}])
     two_blocks = tool_result("toolu_2", [{"type": "text", "text": "wind"}, {"type": "text", "text": "rain"}])
     no_content = {"type": "tool_result", "tool_use_id": "toolu_3"}
+    empty_list = tool_result("toolu_4", [])
     body = body_of(
         params(
             user("Go"),
-            assistant([tool_use("toolu_1"), tool_use("toolu_2"), tool_use("toolu_3")]),
-            user([one_block, two_blocks, no_content]),
+            assistant([tool_use("toolu_1"), tool_use("toolu_2"), tool_use("toolu_3"), tool_use("toolu_4")]),
+            user([one_block, two_blocks, no_content, empty_list]),
         )
     )
     assert [m["content"] for m in body["messages"][2:]] == [
         "sunny",
         [{"type": "text", "text": "wind"}, {"type": "text", "text": "rain"}],
         "",
+        "",  # OpenAI refuses an empty content array
     ]
 
 
@@ -649,6 +651,19 @@ def test_cached_prompt_tokens_are_reported_as_cache_reads():
     assert message["usage"]["output_tokens"] == 50
 
 
+def test_prompt_tokens_written_to_the_cache_are_reported_as_cache_creation():
+    usage = {
+        "prompt_tokens": 2000,
+        "completion_tokens": 50,
+        "total_tokens": 2050,
+        "prompt_tokens_details": {"cached_tokens": 500, "cache_write_tokens": 1024},
+    }
+    message = checked_result(output_line(completion({"content": "ok"}, usage=usage)))["message"]
+    assert message["usage"]["input_tokens"] == 476
+    assert message["usage"]["cache_read_input_tokens"] == 500
+    assert message["usage"]["cache_creation_input_tokens"] == 1024
+
+
 def test_tool_calls_become_tool_use_blocks_with_parsed_input():
     calls = [
         {
@@ -754,7 +769,11 @@ def test_non_200_lines_become_errored_results_with_the_mapped_type(status, error
     result = checked_result(output_line(body, status=status))
     assert result == {
         "type": "errored",
-        "error": {"type": "error", "error": {"type": error_type, "message": "Invalid 'messages[0]'."}},
+        "error": {
+            "type": "error",
+            "error": {"type": error_type, "message": "Invalid 'messages[0]'."},
+            "request_id": "req_abc",  # OpenAI's id for the failed request, to quote to its support
+        },
     }
 
 
