@@ -51,8 +51,14 @@ class AnthropicProvider:
             )
         return shards
 
-    def submit_shard(self, shard: PreparedShard, *, batch_id: str, index: int) -> ShardRef:
-        batch = self.client.json("POST", "/v1/messages/batches", json={"requests": shard.payload})
+    def submit_shard(
+        self, shard: PreparedShard, *, batch_id: str, index: int, betas: Sequence[str] = ()
+    ) -> ShardRef:
+        # The client's betas (e.g. context-1m, code execution) apply to every request of the batch upstream.
+        headers = {"anthropic-beta": ",".join(dict.fromkeys([*BETAS.split(","), *betas]))} if betas else None
+        batch = self.client.json(
+            "POST", "/v1/messages/batches", json={"requests": shard.payload}, headers=headers
+        )
         return ShardRef(
             index=index,
             provider_batch_id=batch["id"],

@@ -107,7 +107,11 @@ class Provider(Protocol):
         ``files`` maps every gateway file id referenced by the requests to its record.
         """
 
-    def submit_shard(self, shard: PreparedShard, *, batch_id: str, index: int) -> ShardRef: ...
+    def submit_shard(
+        self, shard: PreparedShard, *, batch_id: str, index: int, betas: Sequence[str] = ()
+    ) -> ShardRef:
+        """Create the provider batch. ``betas`` are the client's ``anthropic-beta`` values: the only way a batch
+        turns on a beta feature for its requests; providers that have no such switch ignore them."""
 
     def refresh_shard(self, shard: ShardRef) -> ShardUpdate: ...
 

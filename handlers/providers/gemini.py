@@ -152,7 +152,9 @@ class GeminiProvider:
             for model, payload in by_model.items()
         ]
 
-    def submit_shard(self, shard: PreparedShard, *, batch_id: str, index: int) -> ShardRef:
+    def submit_shard(
+        self, shard: PreparedShard, *, batch_id: str, index: int, betas: Sequence[str] = ()
+    ) -> ShardRef:
         display_name = f"{batch_id}-{index}"
         inline = {
             "batch": {

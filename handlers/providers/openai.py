@@ -70,7 +70,9 @@ class OpenAIProvider:
             shards.append(PreparedShard(model, custom_ids, payload, size))
         return shards
 
-    def submit_shard(self, shard: PreparedShard, *, batch_id: str, index: int) -> ShardRef:
+    def submit_shard(
+        self, shard: PreparedShard, *, batch_id: str, index: int, betas: Sequence[str] = ()
+    ) -> ShardRef:
         content = b"".join(line + b"\n" for line in _as_bytes(shard.payload))
         uploaded = self.client.json(
             "POST",

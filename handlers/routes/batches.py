@@ -72,9 +72,21 @@ async def create_batch(request: Request, ctx: Annotated[Context, Depends(context
             return present(earlier, base_url)
     # The validated body is passed on as sent, so nothing the user wrote is rewritten by model defaults.
     batch = await run_in_threadpool(
-        service.create_batch, ctx.owner, provider, base_url, body["requests"], fingerprint
+        service.create_batch,
+        ctx.owner,
+        provider,
+        base_url,
+        body["requests"],
+        fingerprint,
+        client_betas(request),
     )
     return present(batch, base_url)
+
+
+def client_betas(request: Request) -> list[str]:
+    """Every ``anthropic-beta`` value the client sent (comma-separated, possibly repeated), in order, once."""
+    values = request.headers.getlist("anthropic-beta")
+    return list(dict.fromkeys(beta.strip() for value in values for beta in value.split(",") if beta.strip()))
 
 
 def _is_sdk_retry(request: Request) -> bool:

@@ -6,7 +6,7 @@ Materializing results lives in ``services.materialize``; the poller and the retr
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -152,10 +152,16 @@ def _staged_index(requests: list[dict], shards: list[PreparedShard]) -> bytes:
 
 
 def create_batch(
-    owner: str, provider_name: str, base_url: str, requests: list[dict], fingerprint: str | None = None
+    owner: str,
+    provider_name: str,
+    base_url: str,
+    requests: list[dict],
+    fingerprint: str | None = None,
+    betas: Sequence[str] = (),
 ) -> BatchRecord:
     """Stage, record, then submit a new batch. ``fingerprint`` (a digest of the request) lets a retried
-    create find this batch instead of making a second one (see ``batch_created_by``)."""
+    create find this batch instead of making a second one (see ``batch_created_by``); ``betas`` are the
+    client's ``anthropic-beta`` values, for the provider to honour."""
     provider = get_provider(provider_name)
     files = _file_refs(owner, requests)
     copies = _copy_files(files, provider_name, provider)
@@ -185,7 +191,7 @@ def create_batch(
         table.remember_create(owner, fingerprint, batch.id)
     try:
         for index, shard in enumerate(prepared):
-            batch.shards.append(provider.submit_shard(shard, batch_id=batch.id, index=index))
+            batch.shards.append(provider.submit_shard(shard, batch_id=batch.id, index=index, betas=betas))
             table.update_progress(batch)  # each shard is recorded at once: nothing upstream is ever orphaned
     except Exception as exc:
         _abandon(batch, provider)

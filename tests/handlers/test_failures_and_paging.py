@@ -141,3 +141,18 @@ def test_a_gemini_file_past_its_48_hours_is_uploaded_again_for_a_new_batch(lambd
     (result,) = list(client.beta.messages.batches.results(batch.id))
     assert result.result.type == "succeeded", result.result
     assert result.result.message.content[0].text == "Reply to: Read it."
+
+
+def test_the_clients_betas_reach_anthropic_with_the_gateways_own(lambda_sdk):
+    client = lambda_sdk()
+    sent: list = []
+    get_provider("anthropic").client._client.event_hooks["request"].append(sent.append)
+    batch = client.beta.messages.batches.create(
+        requests=[{"custom_id": "x", "params": PARAMS}],
+        betas=["context-1m-2025-08-07", "files-api-2025-04-14"],
+    )
+    (create,) = [r for r in sent if r.method == "POST" and r.url.path == "/v1/messages/batches"]
+    betas = create.headers["anthropic-beta"].split(",")
+    assert "context-1m-2025-08-07" in betas and "message-batches-2024-09-24" in betas
+    assert len(betas) == len(set(betas))
+    _finish(batch.id)
