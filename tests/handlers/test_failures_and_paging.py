@@ -24,7 +24,7 @@ def test_an_upstream_failure_at_create_is_mapped_and_leaves_nothing_behind(
 ):
     provider = get_provider("anthropic")
 
-    def refuse(shard, *, batch_id, index):
+    def refuse(shard, *, batch_id, index, betas=()):
         raise UpstreamError(status, "anthropic: try again later")
 
     monkeypatch.setattr(provider, "submit_shard", refuse)
