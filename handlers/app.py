@@ -24,7 +24,7 @@ def _error_response(
 
 
 async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-    return _error_response(request, exc.status, exc.error_type, exc.message)
+    return _error_response(request, exc.status, exc.error_type, exc.message, exc.headers or None)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -34,11 +34,23 @@ def error_type_for_status(status: int) -> str:
 class ApiError(Exception):
     """An error answered to the client as ``{"type":"error","error":{"type","message"},"request_id"}``."""
 
-    def __init__(self, status: int, message: str, error_type: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        error_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.error_type = error_type or error_type_for_status(status)
+        # Response headers the SDK acts on: retry-after(-ms), and x-should-retry to stop retries that cannot help.
+        self.headers = headers or {}
+
+
+# Told to the SDK with an error that no retry can fix (the gateway's configuration), so it does not try thrice.
+NO_RETRY = {"x-should-retry": "false"}
 
 
 def invalid_request(message: str) -> ApiError:

@@ -6,7 +6,7 @@ import importlib
 from functools import cache
 
 from handlers.config import PROVIDERS, provider_api_key, provider_base_url
-from handlers.errors import ApiError
+from handlers.errors import NO_RETRY, ApiError
 from handlers.providers.base import Provider
 
 
@@ -20,6 +20,7 @@ def get_provider(name: str) -> Provider:
             500,
             f"the {name} provider is not configured on this gateway (no {name.upper()}_API_KEY)",
             "api_error",
+            NO_RETRY,
         )
     try:
         module = importlib.import_module(f"handlers.providers.{name}")

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from handlers.errors import UpstreamError
+from handlers.errors import NO_RETRY, UpstreamError
 from handlers.providers.base import FileRef, Outcome, PreparedShard, ShardRef, ShardUpdate, UpstreamFile
 from handlers.providers.http import UpstreamClient, upstream_message
 from handlers.translate import gemini as translate
@@ -61,12 +61,15 @@ class GeminiUpstreamClient(UpstreamClient):
         # The gateway's key or the region it runs in: the deployment's problem, not the caller's request.
         if status == 400 and _is_invalid_key(response):
             raise UpstreamError(
-                502, f"{self.provider} refused the gateway's credentials: {upstream_message(response)}"
+                502,
+                f"{self.provider} refused the gateway's credentials: {upstream_message(response)}",
+                headers=NO_RETRY,
             )
         if status == 400 and "location is not supported" in upstream_message(response).lower():
             raise UpstreamError(
                 502,
                 f"{self.provider} does not serve the region the gateway runs in: {upstream_message(response)}",
+                headers=NO_RETRY,
             )
         super().raise_for_status(response)
 

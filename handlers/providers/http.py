@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from handlers.errors import UpstreamError
+from handlers.errors import NO_RETRY, UpstreamError
 
 # Batch and file calls upstream are short; results are streamed. Stay well inside API Gateway's 30 s.
 DEFAULT_TIMEOUT = httpx.Timeout(25.0, connect=5.0)
@@ -26,6 +26,15 @@ def upstream_message(response: httpx.Response) -> str:
         if isinstance(err, str):
             return err
     return f"HTTP {response.status_code}"
+
+
+def retry_headers(response: httpx.Response) -> dict[str, str]:
+    """The upstream's advice on retrying (Anthropic and OpenAI send these), passed on for the SDK to follow."""
+    return {
+        name: response.headers[name]
+        for name in ("retry-after", "retry-after-ms", "x-should-retry")
+        if name in response.headers
+    }
 
 
 class UpstreamClient:
@@ -80,16 +89,19 @@ class UpstreamClient:
         if response.status_code < 400:
             return
         status = response.status_code
-        # Upstream auth problems are the gateway's configuration, not the caller's key.
+        # Upstream auth problems are the gateway's configuration, not the caller's key: no retry fixes them.
         if status in (401, 403):
             raise UpstreamError(
-                502, f"{self.provider} refused the gateway's credentials: {upstream_message(response)}"
+                502,
+                f"{self.provider} refused the gateway's credentials: {upstream_message(response)}",
+                headers=NO_RETRY,
             )
+        retry = retry_headers(response)
         if status == 404:
             raise UpstreamError(404, f"{self.provider}: {upstream_message(response)}")
-        if status >= 500 and status != 529:
-            raise UpstreamError(502, f"{self.provider} failed: {upstream_message(response)}")
-        raise UpstreamError(status, f"{self.provider}: {upstream_message(response)}")
+        if status >= 500 and status not in (504, 529):
+            raise UpstreamError(502, f"{self.provider} failed: {upstream_message(response)}", headers=retry)
+        raise UpstreamError(status, f"{self.provider}: {upstream_message(response)}", headers=retry)
 
     def close(self) -> None:
         self._client.close()
