@@ -202,6 +202,9 @@ def _lifecycle_rule(rule: dict) -> dict:
     api_rule: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {}}
     if "Prefix" in rule:
         api_rule["Filter"] = {"Prefix": rule["Prefix"]}
+    if "TagFilters" in rule:
+        (tag,) = rule["TagFilters"]  # the template has one tag per rule
+        api_rule["Filter"] = {"Tag": {"Key": tag["Key"], "Value": str(tag["Value"])}}
     if "ExpirationInDays" in rule:
         api_rule["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
     if "AbortIncompleteMultipartUpload" in rule:

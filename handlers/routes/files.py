@@ -17,7 +17,7 @@ from handlers.services import paging
 from handlers.storage import bucket
 from handlers.storage.records import FileRecord
 from handlers.wire.files import DeletedFileOut, FileListOut, FileMetadataOut
-from handlers.wire.multipart import file_part
+from handlers.wire.multipart import upload_form
 
 router = APIRouter(prefix="/anthropic/v1/files")
 
@@ -30,6 +30,7 @@ def present(record: FileRecord) -> FileMetadataOut:
         size_bytes=record.size_bytes,
         created_at=record.created_at,
         downloadable=record.downloadable,
+        expires_at=record.expires_at,
     )
 
 
@@ -45,13 +46,13 @@ async def upload_file(request: Request, ctx: Annotated[Context, Depends(context)
         raise _too_large(limit)
     provider = ctx.provider_for_create()
     body = await request.body()
-    part = file_part(request.headers.get("content-type", ""), body)
+    part, fields = upload_form(request.headers.get("content-type", ""), body)
     content = part.content
     if len(content) > limit:
         raise _too_large(limit)
-    part_type = part.content_type
+    expires_in = service.parse_expires_in(fields.get("expires_in_seconds"))
     record = await run_in_threadpool(
-        service.upload_file, ctx.owner, provider, part.filename, part_type, content
+        service.upload_file, ctx.owner, provider, part.filename, part.content_type, content, expires_in
     )
     return present(record)
 

@@ -73,7 +73,7 @@ def _file_refs(owner: str, requests: list[dict]) -> dict[str, FileRef]:
     refs: dict[str, FileRef] = {}
     for file_id in ids:
         rec = records.get(file_id)
-        if rec is None or rec.owner != owner:
+        if rec is None or rec.owner != owner or rec.expired(utcnow()):
             raise invalid_request(f"file {file_id!r} referenced in the batch does not exist")
         refs[file_id] = _file_ref(rec)
     return refs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from datetime import timedelta
 
 from handlers.errors import ApiError, invalid_request, not_found
 from handlers.ids import is_gateway_file_id, iso, new_file_id, utcnow
@@ -57,7 +58,29 @@ def effective_filename(filename: str | None, mime_type: str) -> str:
     return f"unnamed{ext}"
 
 
-def upload_file(owner: str, provider_name: str, filename: str | None, part_type: str | None, content: bytes):
+# Anthropic's bounds for expires_in_seconds: one hour to ninety days.
+EXPIRES_IN_SECONDS = (3600, 7_776_000)
+
+
+def parse_expires_in(value: str | None) -> int | None:
+    if value is None:
+        return None
+    low, high = EXPIRES_IN_SECONDS
+    if not value.strip().isdigit() or not low <= int(value) <= high:
+        raise invalid_request(
+            f"expires_in_seconds: must be an integer between {low} and {high}, got {value!r}"
+        )
+    return int(value)
+
+
+def upload_file(
+    owner: str,
+    provider_name: str,
+    filename: str | None,
+    part_type: str | None,
+    content: bytes,
+    expires_in_seconds: int | None = None,
+):
     part_type = (part_type or "").split(";", 1)[0].strip().lower()  # "text/plain; charset=utf-8" → text/plain
     mime_type = part_type if part_type and part_type != "application/octet-stream" else None
     mime_type = mime_type or sniff_mime_type(content, filename)
@@ -65,7 +88,9 @@ def upload_file(owner: str, provider_name: str, filename: str | None, part_type:
     provider = get_provider(provider_name)
     file_id = new_file_id()
     key = bucket.upload_key(file_id)
-    bucket.put_bytes(key, content, mime_type)  # staged first: the user's bytes are never lost
+    # Staged first: the user's bytes are never lost. An expiring file's copy is tagged for the bucket's
+    # lifecycle rule; the gateway stops serving it at expires_at.
+    bucket.put_bytes(key, content, mime_type, expiring=expires_in_seconds is not None)
     try:
         upstream = provider.upload_file(name, mime_type, content)
     except Exception:
@@ -82,6 +107,7 @@ def upload_file(owner: str, provider_name: str, filename: str | None, part_type:
         provider_file_id=upstream.provider_file_id,
         downloadable=True,  # the staged copy can always be downloaded back
         uri=upstream.uri,
+        expires_at=iso(utcnow() + timedelta(seconds=expires_in_seconds)) if expires_in_seconds else None,
     )
     table.put_file(record)
     log_event("file_uploaded", file_id=file_id, provider=provider_name, size_bytes=len(content))
@@ -90,7 +116,7 @@ def upload_file(owner: str, provider_name: str, filename: str | None, part_type:
 
 def get_owned_file(owner: str, file_id: str) -> FileRecord:
     record = table.get_file(file_id) if is_gateway_file_id(file_id) else None
-    if record is None or record.owner != owner:
+    if record is None or record.owner != owner or record.expired(utcnow()):
         raise not_found(f"file {file_id!r} not found")
     return record
 
@@ -131,14 +157,21 @@ def list_files(owner, limit, after_id, before_id, provider):
         before_id=before_id,
         provider=provider,
     )
-    return [table.file_from_item(i) for i in items], has_more
+    now = utcnow()
+    # DynamoDB's TTL removes an expired record only eventually; until then it is hidden here.
+    return [f for f in map(table.file_from_item, items) if not f.expired(now)], has_more
 
 
 def files_by_ids(owner: str, ids: list[str], provider: str | None) -> list[FileRecord]:
     """The owner's files among ``ids``, newest first (unknown and foreign ids are simply absent)."""
     wanted = [i for i in dict.fromkeys(ids) if is_gateway_file_id(i)]
     found = table.get_files(wanted).values()
-    mine = [f for f in found if f.owner == owner and (provider is None or f.provider == provider)]
+    now = utcnow()
+    mine = [
+        f
+        for f in found
+        if f.owner == owner and (provider is None or f.provider == provider) and not f.expired(now)
+    ]
     return sorted(mine, key=lambda f: f.id, reverse=True)
 
 

@@ -39,8 +39,15 @@ def _bucket() -> str:
     return settings().bucket
 
 
-def put_bytes(key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-    aws.s3().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type)
+# The tag the bucket's lifecycle rule removes objects by (files uploaded with expires_in_seconds).
+EXPIRING_TAG = "batchbridge-expiring=true"
+
+
+def put_bytes(
+    key: str, data: bytes, content_type: str = "application/octet-stream", *, expiring: bool = False
+) -> None:
+    extra = {"Tagging": EXPIRING_TAG} if expiring else {}
+    aws.s3().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type, **extra)
 
 
 def get_bytes(key: str) -> bytes | None:

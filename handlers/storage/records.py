@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
+from handlers.ids import parse_iso
 from handlers.providers.base import ShardRef
 
 # Internal batch states. The client only ever sees in_progress / canceling / ended.
@@ -51,6 +53,10 @@ class FileRecord:
     provider_file_id: str
     downloadable: bool = False
     uri: str | None = None
+    expires_at: str | None = None  # RFC 3339, when uploaded with expires_in_seconds; None: kept until deleted
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and parse_iso(self.expires_at) <= now
 
 
 @dataclass

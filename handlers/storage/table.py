@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from handlers import aws
 from handlers.config import settings
+from handlers.ids import parse_iso
 from handlers.providers.base import ShardRef
 from handlers.storage.records import ENDED, BatchRecord, FileRecord, KeyRecord
 
@@ -353,7 +354,7 @@ batch_from_item = _batch_from
 
 
 def _file_item(f: FileRecord) -> dict:
-    return {
+    item = {
         "pk": f"file#{f.id}",
         "kind": "file",
         "id": f.id,
@@ -368,8 +369,12 @@ def _file_item(f: FileRecord) -> dict:
         "provider_file_id": f.provider_file_id,
         "downloadable": f.downloadable,
         "uri": f.uri,
-        "expires_ttl": _expiry(),  # the staged copy in uploads/ expires with the same lifecycle
+        "expires_at": f.expires_at,
     }
+    if f.expires_at is not None:
+        # Only files uploaded with expires_in_seconds go by themselves; the others stay until deleted.
+        item["expires_ttl"] = int(parse_iso(f.expires_at).timestamp())
+    return item
 
 
 def file_from_item(data: dict) -> FileRecord:
@@ -384,6 +389,7 @@ def file_from_item(data: dict) -> FileRecord:
         provider_file_id=data["provider_file_id"],
         downloadable=data.get("downloadable", False),
         uri=data.get("uri"),
+        expires_at=data.get("expires_at"),
     )
 
 

@@ -15,6 +15,7 @@ class FileMetadataOut(BaseModel):
     size_bytes: int
     created_at: str
     downloadable: bool = False
+    expires_at: str | None = None  # null: kept until deleted (uploaded without expires_in_seconds)
 
     @computed_field
     @property

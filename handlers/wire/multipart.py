@@ -85,8 +85,14 @@ def parse_parts(content_type: str, body: bytes) -> list[Part]:
     return parts
 
 
-def file_part(content_type: str, body: bytes) -> Part:
+def upload_form(content_type: str, body: bytes) -> tuple[Part, dict[str, str]]:
+    """The part named ``file``, and the other fields of the form as text (e.g. ``expires_in_seconds``)."""
+    file, fields = None, {}
     for part in parse_parts(content_type, body):
-        if part.name == "file":
-            return part
-    raise invalid_request("multipart body has no file part named 'file'")
+        if part.name == "file" and file is None:
+            file = part
+        elif part.name:
+            fields[part.name] = part.content.decode("utf-8", errors="replace")
+    if file is None:
+        raise invalid_request("multipart body has no file part named 'file'")
+    return file, fields

@@ -156,3 +156,38 @@ def test_the_clients_betas_reach_anthropic_with_the_gateways_own(lambda_sdk):
     assert "context-1m-2025-08-07" in betas and "message-batches-2024-09-24" in betas
     assert len(betas) == len(set(betas))
     _finish(batch.id)
+
+
+def test_a_file_uploaded_with_expires_in_seconds_is_gone_for_every_call_once_it_expires(
+    lambda_sdk, monkeypatch
+):
+    from handlers.services import files as files_service
+
+    client = lambda_sdk()
+    kept = client.beta.files.upload(file=("kept.txt", b"kept", "text/plain"))
+    assert kept.expires_at is None  # as on Anthropic: kept until deleted
+    with pytest.raises(anthropic.BadRequestError, match="expires_in_seconds"):
+        client.beta.files.upload(file=("soon.txt", b"x", "text/plain"), expires_in_seconds=5)
+
+    hourly = client.beta.files.upload(
+        file=("hourly.txt", b"for an hour", "text/plain"), expires_in_seconds=3600
+    )
+    assert (hourly.expires_at - hourly.created_at).total_seconds() == pytest.approx(3600, abs=5)
+    tags = bucket.aws.s3().get_object_tagging(
+        Bucket=bucket.settings().bucket, Key=bucket.upload_key(hourly.id)
+    )
+    assert tags["TagSet"] == [{"Key": "batchbridge-expiring", "Value": "true"}]  # the lifecycle rule's tag
+    assert client.beta.files.download(hourly.id).read() == b"for an hour"
+
+    later = datetime.now(UTC) + timedelta(hours=2)
+    monkeypatch.setattr(files_service, "utcnow", lambda: later)
+    monkeypatch.setattr(batches_service, "utcnow", lambda: later)
+    with pytest.raises(anthropic.NotFoundError):
+        client.beta.files.retrieve_metadata(hourly.id)
+    with pytest.raises(anthropic.NotFoundError):
+        client.beta.files.download(hourly.id)
+    assert [f.id for f in client.beta.files.list()] == [kept.id]
+    document = {"type": "document", "source": {"type": "file", "file_id": hourly.id}}
+    params = {**PARAMS, "messages": [{"role": "user", "content": [document]}]}
+    with pytest.raises(anthropic.BadRequestError, match="does not exist"):
+        client.beta.messages.batches.create(requests=[{"custom_id": "x", "params": params}])

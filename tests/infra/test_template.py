@@ -192,6 +192,15 @@ def test_policies_are_scoped_to_the_stacks_own_resources(template):
             "EventBridgePutEventsPolicy": {"EventBusName": {"Ref": "BatchEventBus"}},
         }
         statements = [s for policy in policies for s in policy.get("Statement", [])]
+        # Only the API uploads files, some of them tagged for the lifecycle rule of expiring uploads.
+        tagging = [
+            {
+                "Sid": "TagExpiringUploads",
+                "Effect": "Allow",
+                "Action": "s3:PutObjectTagging",
+                "Resource": {"Fn::Sub": "${GatewayBucket.Arn}/uploads/*"},
+            }
+        ]
         assert statements == [
             {
                 "Sid": "AbortResultUploads",
@@ -199,6 +208,7 @@ def test_policies_are_scoped_to_the_stacks_own_resources(template):
                 "Action": "s3:AbortMultipartUpload",
                 "Resource": {"Fn::Sub": "${GatewayBucket.Arn}/*"},
             },
+            *(tagging if logical_id == "ApiFunction" else []),
             {
                 "Sid": "ReadProviderKeys",
                 "Effect": "Allow",
@@ -253,7 +263,10 @@ def test_bucket_is_private_encrypted_and_expires_what_it_holds(resources):
     assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     rules = props["LifecycleConfiguration"]["Rules"]
     expiring = {r["Prefix"]: r["ExpirationInDays"] for r in rules if "Prefix" in r}
-    assert expiring == {p: {"Ref": "ResultsRetentionDays"} for p in ("results/", "uploads/", "inputs/")}
+    # Uploaded files stay until deleted (as on Anthropic), unless uploaded with expires_in_seconds.
+    assert expiring == {p: {"Ref": "ResultsRetentionDays"} for p in ("results/", "inputs/")}
+    tagged = [(r["TagFilters"], r["ExpirationInDays"]) for r in rules if "TagFilters" in r]
+    assert tagged == [([{"Key": "batchbridge-expiring", "Value": "true"}], 91)]
     assert all(r["Status"] == "Enabled" for r in rules)
     aborts = [r["AbortIncompleteMultipartUpload"] for r in rules if "AbortIncompleteMultipartUpload" in r]
     assert aborts == [{"DaysAfterInitiation": 1}]
@@ -369,19 +382,26 @@ def test_local_bucket_and_bus_match_the_template(moto):
     (encryption,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert encryption["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
     rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
-    assert {r["Filter"].get("Prefix"): r.get("Expiration", {}).get("Days") for r in rules} == {
+    assert {
+        r["Filter"].get("Prefix"): r.get("Expiration", {}).get("Days")
+        for r in rules
+        if "Tag" not in r["Filter"]
+    } == {
         "results/": 30,
-        "uploads/": 30,
         "inputs/": 30,
         None: None,
     }
+    (tagged,) = [r for r in rules if "Tag" in r["Filter"]]
+    assert tagged["Filter"]["Tag"] == {"Key": "batchbridge-expiring", "Value": "true"}
+    assert tagged["Expiration"]["Days"] == 91
     assert moto.client("events").describe_event_bus(Name=names["BatchEventBus"])["Name"] == "bb-template-test"
 
 
 def test_parameters_given_with_the_names_shape_the_local_resources(moto):
     template_resources.create_resources({**NAMES, "ResultsRetentionDays": "7"}, moto)
     rules = moto.client("s3").get_bucket_lifecycle_configuration(Bucket=NAMES["GatewayBucket"])["Rules"]
-    assert {r["Expiration"]["Days"] for r in rules if "Expiration" in r} == {7}
+    by_prefix = {r["Filter"]["Prefix"]: r["Expiration"]["Days"] for r in rules if "Prefix" in r["Filter"]}
+    assert by_prefix == {"results/": 7, "inputs/": 7}
 
 
 def test_creating_the_resources_twice_is_harmless(moto):
