@@ -26,6 +26,7 @@ _PHASES = {"in_progress": "running", "canceling": "canceling", "ended": "ended"}
 class AnthropicProvider:
     name = "anthropic"
     file_lifetime = None
+    inline_file_types = ()
     # Anthropic's own per-batch request limit; larger gateway batches are split into several shards.
     max_requests_per_shard = 100_000
 

@@ -31,9 +31,10 @@ class FileRef:
     filename: str
     mime_type: str
     uri: str | None = None  # Gemini file URI, when the provider has one
-    created_at: str | None = (
-        None  # when the upstream copy was made (RFC 3339), for providers that expire files
-    )
+    # When the upstream copy was made (RFC 3339), for providers that expire files.
+    created_at: str | None = None
+    # The staged bytes, for the types the provider takes inline (Provider.inline_file_types).
+    content: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ class Provider(Protocol):
     # How long the provider keeps an uploaded file (None: until deleted). A batch gets a fresh copy of a file
     # that would be gone before the batch can end.
     file_lifetime: timedelta | None
+    # Media type prefixes of files the provider takes inline rather than by its own file id (their staged bytes
+    # are read into FileRef.content for the translation).
+    inline_file_types: tuple[str, ...]
 
     # --- batches -------------------------------------------------------------------------------------
     def prepare_shards(self, requests: list[dict], files: Mapping[str, FileRef]) -> list[PreparedShard]:

@@ -127,6 +127,7 @@ def _upstream_file(file: Mapping, fallback_name: str = "") -> UpstreamFile:
 class GeminiProvider:
     name = "gemini"
     file_lifetime = timedelta(hours=48)  # Gemini deletes uploaded files 48 h after upload
+    inline_file_types = ()
     # Gemini's limit on an inline batch create body; a class attribute so tests can lower it.
     INLINE_LIMIT_BYTES = 20_000_000
     # How long a SUCCEEDED batch may go without output before it ends with the "no output" fallback.

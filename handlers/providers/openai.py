@@ -37,6 +37,8 @@ _OUTPUT_FILES = ("output_file_id", "error_file_id")
 class OpenAIProvider:
     name = "openai"
     file_lifetime = None  # user_data files stay until deleted
+    # Chat Completions reads images only inline, and text documents only as text.
+    inline_file_types = ("image/", "text/")
     # OpenAI's per-batch input limits (class attributes so tests can lower them).
     max_lines_per_shard = 50_000
     max_bytes_per_shard = 200_000_000  # "200 MB"; decimal, to stay under it whichever MB OpenAI means

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 
 import orjson
@@ -79,8 +80,23 @@ def _file_refs(owner: str, requests: list[dict]) -> dict[str, FileRef]:
     return refs
 
 
+def _with_inline_content(files: dict[str, FileRef], provider) -> dict[str, FileRef]:
+    """The refs with the staged bytes of the files the provider takes inline (e.g. images on OpenAI)."""
+    inlined = {}
+    for file_id, ref in files.items():
+        if provider.inline_file_types and ref.mime_type.startswith(provider.inline_file_types):
+            content = bucket.get_bytes(bucket.upload_key(file_id))
+            if content is None:
+                raise invalid_request(f"file {file_id!r} is no longer available")
+            ref = replace(ref, content=content)
+        inlined[file_id] = ref
+    return inlined
+
+
 def _needs_copy(ref: FileRef, provider_name: str, provider) -> bool:
     """A file held by another provider, or one its provider will have deleted before the batch can end."""
+    if ref.content is not None:
+        return False  # sent inline from the staged copy
     if ref.provider != provider_name:
         return True
     lifetime = provider.file_lifetime
@@ -163,7 +179,7 @@ def create_batch(
     create find this batch instead of making a second one (see ``batch_created_by``); ``betas`` are the
     client's ``anthropic-beta`` values, for the provider to honour."""
     provider = get_provider(provider_name)
-    files = _file_refs(owner, requests)
+    files = _with_inline_content(_file_refs(owner, requests), provider)
     copies = _copy_files(files, provider_name, provider)
     try:
         # Refuses untranslatable input before anything is written.

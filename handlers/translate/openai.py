@@ -16,6 +16,7 @@ plain dict building, ``dict.get``, and one blanket ``except`` that turns malform
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Mapping
@@ -275,7 +276,7 @@ def _add_user_blocks(
             )
             answered.append(tool_use_id)
         elif kind == "image":
-            parts.append(_image_part(block["source"], f".messages[{i}].content[{j}]"))
+            parts.append(_image_part(block["source"], f".messages[{i}].content[{j}]", files))
         elif kind == "document":
             _add_document_parts(block, files, f".messages[{i}].content[{j}]", parts)
         else:
@@ -316,18 +317,18 @@ def _tool_result_content(i: int, j: int, block: Mapping[str, Any]) -> str | list
     return content
 
 
-def _image_part(source: Mapping[str, Any], where: str) -> dict:
+def _image_part(source: Mapping[str, Any], where: str, files: Mapping[str, FileRef]) -> dict:
     kind = source["type"]
     if kind == "base64":
         url = "data:" + source["media_type"] + ";base64," + source["data"]
     elif kind == "url":
         url = source["url"]
     elif kind == "file":
-        raise _Refusal(
-            f"{where}.source",
-            "OpenAI Chat Completions takes images only inline, not by file id; "
-            "send the image as a base64 or url source",
-        )
+        # Chat Completions takes images only inline: the gateway's staged copy goes as a data URL.
+        ref = _inline_file(source["file_id"], files, where)
+        if not ref.mime_type.startswith("image/"):
+            raise _Refusal(f"{where}.source.file_id", f"file {ref.id!r} is {ref.mime_type}, not an image")
+        url = "data:" + ref.mime_type + ";base64," + base64.b64encode(ref.content).decode()
     else:
         raise _Refusal(f"{where}.source.type", f"unknown image source {kind!r}")
     return {"type": "image_url", "image_url": {"url": url}}
@@ -365,13 +366,25 @@ def _add_document_parts(
             if item["type"] == "text":
                 parts.append({"type": "text", "text": item["text"]})
             elif item["type"] == "image":
-                parts.append(_image_part(item["source"], f"{where}.source.content[{k}]"))
+                parts.append(_image_part(item["source"], f"{where}.source.content[{k}]", files))
             else:
                 raise _Refusal(
                     f"{where}.source.content[{k}]", f"block type {item['type']!r} is not supported"
                 )
     elif kind == "file":
-        parts.append({"type": "file", "file": {"file_id": _openai_file_id(source["file_id"], files, where)}})
+        ref = files.get(source["file_id"])
+        if ref is not None and ref.content is not None and ref.mime_type.startswith("text/"):
+            # Chat Completions reads only PDFs by file id; a text file's words go as text, as Anthropic reads them.
+            parts.append({"type": "text", "text": ref.content.decode("utf-8", errors="replace")})
+        elif ref is not None and ref.mime_type != "application/pdf":
+            raise _Refusal(
+                f"{where}.source.file_id",
+                f"OpenAI Chat Completions reads PDF and text documents only, not {ref.mime_type}",
+            )
+        else:
+            parts.append(
+                {"type": "file", "file": {"file_id": _openai_file_id(source["file_id"], files, where)}}
+            )
     elif kind == "url":
         raise _Refusal(
             f"{where}.source",
@@ -386,6 +399,13 @@ def _pdf_filename(title: Any) -> str:
     if not title or title.__class__ is not str:
         return "document.pdf"
     return title if title.lower().endswith(".pdf") else title + ".pdf"
+
+
+def _inline_file(file_id: str, files: Mapping[str, FileRef], where: str) -> FileRef:
+    ref = files.get(file_id)
+    if ref is None or ref.content is None:
+        raise _Refusal(f"{where}.source.file_id", f"no file {file_id!r}")
+    return ref
 
 
 def _openai_file_id(file_id: str, files: Mapping[str, FileRef], where: str) -> str:

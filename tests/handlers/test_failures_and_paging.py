@@ -191,3 +191,36 @@ def test_a_file_uploaded_with_expires_in_seconds_is_gone_for_every_call_once_it_
     params = {**PARAMS, "messages": [{"role": "user", "content": [document]}]}
     with pytest.raises(anthropic.BadRequestError, match="does not exist"):
         client.beta.messages.batches.create(requests=[{"custom_id": "x", "params": params}])
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "mime", "block", "reply"),
+    [
+        ("cat.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "image/png", "image", "Reply to: Describe it."),
+        # The text document's words reach the model as text (the emulator answers every text part).
+        ("notes.txt", b"plain notes", "text/plain", "document", "Reply to: plain notes Describe it."),
+    ],
+)
+def test_images_and_text_files_by_id_run_on_openai_from_the_staged_copy(
+    lambda_sdk, filename, content, mime, block, reply
+):
+    uploaded = lambda_sdk().beta.files.upload(file=(filename, content, mime))  # held by Anthropic
+    client = lambda_sdk("openai")
+    params = {
+        "model": "gpt-4o-mini",
+        "max_tokens": 10,
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": block, "source": {"type": "file", "file_id": uploaded.id}},
+                    {"type": "text", "text": "Describe it."},
+                ],
+            }
+        ],
+    }
+    batch = client.beta.messages.batches.create(requests=[{"custom_id": "x", "params": params}])
+    _finish(batch.id)
+    (result,) = list(client.beta.messages.batches.results(batch.id))
+    assert result.result.type == "succeeded", result.result
+    assert result.result.message.content[0].text == reply

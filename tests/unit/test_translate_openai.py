@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import anthropic.types
@@ -306,12 +307,26 @@ def test_document_with_unknown_file_id_is_refused():
     assert "file_missing" in refusal(params(user([doc])))
 
 
-def test_image_by_file_id_is_refused_because_chat_completions_cannot_take_it():
-    files = {"file_img": FileRef("file_img", "openai", "file-img", "cat.png", "image/png")}
+def test_an_image_by_file_id_goes_inline_as_a_data_url_from_the_staged_copy():
+    png = b"\x89PNG\r\n\x1a\nrest"
+    staged = FileRef("file_img", "anthropic", "file_011", "cat.png", "image/png", content=png)
     image = {"type": "image", "source": {"type": "file", "file_id": "file_img"}}
-    message = refusal(params(user([image])), custom_id="img-1", files=files)
-    assert "requests[custom_id=img-1].params.messages[0].content[0].source" in message
-    assert "base64" in message
+    body = body_of(params(user([image, {"type": "text", "text": "What is it?"}])), files={"file_img": staged})
+    url = body["messages"][0]["content"][0]["image_url"]["url"]
+    assert url == "data:image/png;base64," + base64.b64encode(png).decode()
+    not_staged = {"file_img": FileRef("file_img", "openai", "file-img", "cat.png", "image/png")}
+    assert "no file 'file_img'" in refusal(params(user([image])), files=not_staged)
+
+
+def test_a_text_document_by_file_id_goes_as_its_text_and_other_non_pdf_types_are_refused():
+    notes = FileRef("file_txt", "openai", "file-t", "notes.txt", "text/plain", content="Größe: 5".encode())
+    doc = {"type": "document", "source": {"type": "file", "file_id": "file_txt"}}
+    body = body_of(params(user([doc])), files={"file_txt": notes})
+    assert body["messages"][0]["content"] == [{"type": "text", "text": "Größe: 5"}]
+    sheet = FileRef("file_xls", "openai", "file-x", "a.xlsx", "application/vnd.ms-excel")
+    doc_xls = {"type": "document", "source": {"type": "file", "file_id": "file_xls"}}
+    message = refusal(params(user([doc_xls])), files={"file_xls": sheet})
+    assert "PDF and text documents only" in message
 
 
 def test_document_by_url_is_refused():
