@@ -176,10 +176,11 @@ def _output_config(key: str, config: Mapping[str, Any], body: dict) -> None:
     if fmt is not None:
         if fmt.get("type") != "json_schema":
             raise _Refusal(f".{key}", "only the json_schema output format maps to OpenAI")
-        body["response_format"] = {
-            "type": "json_schema",
-            "json_schema": {"name": "output", "schema": fmt["schema"]},
-        }
+        json_schema = {"name": "output", "schema": fmt["schema"]}
+        if fits_strict_mode(fmt["schema"]):
+            # Anthropic's structured outputs always follow the schema; on OpenAI only strict mode does.
+            json_schema["strict"] = True
+        body["response_format"] = {"type": "json_schema", "json_schema": json_schema}
     effort = config.get("effort")
     if effort is not None:
         body["reasoning_effort"] = effort
@@ -188,6 +189,24 @@ def _output_config(key: str, config: Mapping[str, Any], body: dict) -> None:
         raise _Refusal(
             f".output_config.{sorted(unknown)[0]}", "not supported when x-model-provider is openai"
         )
+
+
+def fits_strict_mode(schema: Any) -> bool:
+    """Whether OpenAI's strict mode takes ``schema``: every object lists all its properties as required and
+    forbids others. Schemas with optional properties go without strict (OpenAI would refuse them)."""
+    if isinstance(schema, list):
+        return all(fits_strict_mode(item) for item in schema)
+    if not isinstance(schema, dict):
+        return True
+    properties = schema.get("properties")
+    if schema.get("type") == "object" or properties is not None:
+        if schema.get("additionalProperties") is not False:
+            return False
+        if set(schema.get("required") or ()) != set(properties or ()):
+            return False
+    nested = [*(properties or {}).values(), *(schema.get("$defs") or {}).values()]
+    nested += [schema[key] for key in ("items", "anyOf", "allOf", "oneOf") if key in schema]
+    return all(fits_strict_mode(item) for item in nested)
 
 
 def _safety_identifier(user_id: Any) -> str:

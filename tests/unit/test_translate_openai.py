@@ -609,6 +609,37 @@ def test_structured_output_and_effort_map_to_response_format_and_reasoning_effor
     assert body["reasoning_effort"] == "low"
 
 
+def test_a_schema_strict_mode_can_take_is_sent_strict_so_openai_must_follow_it():
+    closed = {
+        "type": "object",
+        "properties": {
+            "answer": {"type": "string"},
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"n": {"type": "integer"}},
+                    "required": ["n"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["answer", "items"],
+        "additionalProperties": False,
+    }
+    body = body_of(params(user("Hi"), output_config={"format": {"type": "json_schema", "schema": closed}}))
+    assert body["response_format"]["json_schema"] == {"name": "output", "schema": closed, "strict": True}
+    # An optional property or an open nested object: strict mode would refuse it, so it goes without.
+    optional = {**closed, "required": ["answer"]}
+    inner_open = json.loads(json.dumps(closed))
+    del inner_open["properties"]["items"]["items"]["additionalProperties"]
+    for schema in (optional, inner_open):
+        body = body_of(
+            params(user("Hi"), output_config={"format": {"type": "json_schema", "schema": schema}})
+        )
+        assert "strict" not in body["response_format"]["json_schema"]
+
+
 @pytest.mark.parametrize(
     "bad",
     [
