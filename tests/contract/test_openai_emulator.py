@@ -523,6 +523,71 @@ INVALID_FILES = {
         "invalid_request",
         "body.tools[0].function.name",
     ),
+    "json_schema without a name": (
+        [request_line("a", response_format={"type": "json_schema", "json_schema": {"schema": {}}})],
+        1,
+        "invalid_request",
+        "body.response_format.json_schema.name",
+    ),
+    "strict schema with an optional property": (
+        [
+            request_line(
+                "a",
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": "out",
+                        "strict": True,
+                        "schema": {
+                            "type": "object",
+                            "properties": {"a": {"type": "string"}},
+                            "additionalProperties": False,
+                        },
+                    },
+                },
+            )
+        ],
+        1,
+        "invalid_request",
+        "body.response_format.json_schema.schema",
+    ),
+    "safety_identifier over 128 characters": (
+        [request_line("a", safety_identifier="x" * 129)],
+        1,
+        "invalid_request",
+        "body.safety_identifier",
+    ),
+    "tool call id over 40 characters": (
+        [
+            request_line(
+                "a",
+                [
+                    user("hi"),
+                    {"role": "assistant", "tool_calls": [_tool_call("c" * 41)]},
+                    {"role": "tool", "tool_call_id": "c" * 41, "content": "x"},
+                ],
+            )
+        ],
+        1,
+        "invalid_request",
+        "body.messages[1].tool_calls[0].id",
+    ),
+    "a text file as file data": (
+        [
+            request_line(
+                "a",
+                [
+                    {
+                        "role": "user",
+                        "content": [{"type": "file", "file": {"file_data": "data:text/plain;base64,aGk="}}],
+                    }
+                ],
+            )
+        ],
+        1,
+        "invalid_request",
+        "body.messages[0].content[0].file.file_data",
+    ),
 }
 
 

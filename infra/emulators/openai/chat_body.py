@@ -141,6 +141,12 @@ def _check_scalars(body: dict) -> None:
     for key in ("user", "safety_identifier", "prompt_cache_key"):
         if key in body:
             expect_type(body[key], (str,), f"body.{key}", "a string")
+    if len(body.get("safety_identifier") or "") > 128:
+        raise LineError(
+            "invalid_request",
+            "Invalid 'safety_identifier': string too long. Expected a string with maximum length 128.",
+            "body.safety_identifier",
+        )
     for key in ("logprobs", "store"):
         if body.get(key) is not None:
             expect_type(body[key], (bool,), f"body.{key}", "a boolean")
@@ -156,8 +162,50 @@ def _check_scalars(body: dict) -> None:
             raise LineError(
                 "invalid_request", "Invalid value for 'response_format.type'.", "body.response_format.type"
             )
+        if fmt["type"] == "json_schema":
+            _check_json_schema_format(fmt.get("json_schema"))
     if body.get("metadata") is not None and (problem := metadata_problem(body["metadata"], "body.metadata")):
         raise LineError("invalid_request", problem, "body.metadata")
+
+
+def _check_json_schema_format(spec: Any) -> None:
+    param = "body.response_format.json_schema"
+    expect_type(spec, (dict,), param, "an object")
+    name = spec.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", name):
+        raise LineError("invalid_request", f"Missing required parameter: '{param}.name'.", f"{param}.name")
+    if spec.get("strict") is True and (problem := _strict_schema_problem(spec.get("schema"), ())):
+        raise LineError(
+            "invalid_request", f"Invalid schema for response_format '{name}': {problem}", f"{param}.schema"
+        )
+
+
+def _strict_schema_problem(schema: Any, context: tuple) -> str | None:
+    """What OpenAI's strict mode refuses in ``schema``: objects must require every property and close."""
+    if isinstance(schema, list):
+        return next((p for item in schema if (p := _strict_schema_problem(item, context))), None)
+    if not isinstance(schema, dict):
+        return None
+    properties = schema.get("properties") or {}
+    if schema.get("type") == "object" or properties:
+        if schema.get("additionalProperties") is not False:
+            return f"In context={context}, 'additionalProperties' is required to be supplied and to be false."
+        missing = sorted(set(properties) - set(schema.get("required") or ()))
+        if missing:
+            return (
+                f"In context={context}, 'required' is required to be supplied and to be an array including "
+                f"every key in properties. Missing '{missing[0]}'."
+            )
+    for key, value in properties.items():
+        if problem := _strict_schema_problem(value, (*context, "properties", key)):
+            return problem
+    for key in ("items", "anyOf", "allOf", "oneOf", "$defs"):
+        if key in schema:
+            inner = schema[key]
+            values = list(inner.values()) if isinstance(inner, dict) and key == "$defs" else inner
+            if problem := _strict_schema_problem(values, (*context, key)):
+                return problem
+    return None
 
 
 def check_chat_body(body: Any) -> str:

@@ -76,6 +76,13 @@ def _check_file(part: dict, param: str) -> None:
             "Invalid file data: expected a base64 data URL ('data:<mime type>;base64,<data>').",
             f"{param}.file.file_data",
         )
+    if "file_data" in file and not file["file_data"].startswith("data:application/pdf;"):
+        # Chat Completions reads PDF files only (file-inputs guide).
+        raise LineError(
+            "invalid_request",
+            "Invalid file data: only PDF files are supported as file content parts.",
+            f"{param}.file.file_data",
+        )
 
 
 def _check_input_audio(part: dict, param: str) -> None:
@@ -120,6 +127,13 @@ def _check_tool_call(call: Any, param: str) -> str:
     expect_type(call, (dict,), param, "an object")
     call_id = require(call, "id", param)
     expect_type(call_id, (str,), f"{param}.id", "a string")
+    if len(call_id) > 40:
+        raise LineError(
+            "invalid_request",
+            f"Invalid '{param}.id': string too long. Expected a string with maximum length 40, "
+            f"but got a string with length {len(call_id)} instead.",
+            f"{param}.id",
+        )
     kind = require(call, "type", param)
     expect_kind(kind, param)
     expect_keys(call, {"id", "type", kind}, param)
