@@ -61,16 +61,22 @@ async def upload_file(request: Request, ctx: Annotated[Context, Depends(context)
 def list_files(
     request: Request,
     ctx: Annotated[Context, Depends(context)],
-    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
     after_id: str | None = None,
     before_id: str | None = None,
     page: str | None = None,
+    scope_id: str | None = None,
 ) -> FileListOut:
-    # 2.x SDKs may ask for specific files: ids[]=a&ids[]=b (≤ 100, instead of paging).
-    ids = request.query_params.getlist("ids[]") + request.query_params.getlist("ids")
-    if ids:
+    # 2.x SDKs may ask for specific files: ids[]=a&ids[]=b (≤ 100 after de-duplication, instead of paging).
+    ids = list(dict.fromkeys(request.query_params.getlist("ids[]") + request.query_params.getlist("ids")))
+    if scope_id is not None:
+        # Files of a session scope come from Anthropic's agent sessions; the gateway's uploads have no scope.
+        found, has_more = [], False
+    elif ids:
         if len(ids) > 100:
             raise invalid_request("ids: at most 100 file ids per request")
+        if limit is not None or page is not None:
+            raise invalid_request("ids cannot be combined with limit or page")
         found, has_more = service.files_by_ids(ctx.owner, ids, ctx.provider_header), False
     else:
         if page is not None:
@@ -79,7 +85,7 @@ def list_files(
         before_id = paging_cursor("before_id", before_id, "file_")
         if after_id and before_id:
             raise invalid_request("send at most one of after_id, before_id and page")
-        found, has_more = service.list_files(ctx.owner, limit, after_id, before_id, ctx.provider_header)
+        found, has_more = service.list_files(ctx.owner, limit or 20, after_id, before_id, ctx.provider_header)
     data = [present(r) for r in found]
     last_id = data[-1].id if data else None
     return FileListOut(

@@ -268,3 +268,12 @@ def test_a_malformed_list_cursor_is_the_callers_400_not_a_failed_query(gateway, 
     response = gateway.get(query, headers={"x-api-key": "dummy"})
     assert response.status_code == 400, response.text
     assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_file_list_selectors_follow_the_sdks_rules(gateway):
+    headers = {"x-api-key": "dummy"}
+    assert gateway.get("/anthropic/v1/files?scope_id=sesn_123", headers=headers).json()["data"] == []
+    both = gateway.get("/anthropic/v1/files?ids[]=file_a&limit=5", headers=headers)
+    assert both.status_code == 400 and "ids cannot be combined" in both.json()["error"]["message"]
+    repeated = "&".join(["ids[]=file_same"] * 150)  # 150 entries, one id once de-duplicated
+    assert gateway.get(f"/anthropic/v1/files?{repeated}", headers=headers).status_code == 200
