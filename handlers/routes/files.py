@@ -123,12 +123,17 @@ def retrieve_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> Fi
 
 @router.get("/{file_id}/content")
 def download_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> Response:
+    limit = settings().results_redirect_bytes
     raw = _raw_provider(ctx, file_id)
     if raw:
         content = service.raw_download(raw, file_id)
+        if limit is not None and len(content) > limit:
+            # Too big for a Lambda response (e.g. an OpenAI batch output): staged, then handed out presigned.
+            key = bucket.raw_download_key(raw, file_id)
+            bucket.put_bytes(key, content)
+            return RedirectResponse(bucket.presigned_get(key), status_code=302)
         return Response(content, media_type="application/octet-stream")
     record = service.get_owned_file(ctx.owner, file_id)
-    limit = settings().results_redirect_bytes
     if limit is not None and record.size_bytes > limit:
         # Behind Lambda a response may not exceed 6 MB: hand out the staged copy by presigned URL instead.
         return RedirectResponse(bucket.presigned_get(bucket.upload_key(record.id)), status_code=302)

@@ -1,7 +1,8 @@
 """The S3 bucket: staged uploads, staged batch inputs, materialized results.
 
 Key layout: ``uploads/<file id>``, ``inputs/<batch id>.jsonl`` (the requests as sent),
-``inputs/<batch id>.index.jsonl`` (custom_id → shard, what materialization reads), ``results/<batch id>.jsonl``.
+``inputs/<batch id>.index.jsonl`` (custom_id → shard, what materialization reads), ``results/<batch id>.jsonl``,
+``results/downloads/<provider>/<provider file id>`` (large raw provider files, for a presigned download).
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ def index_key(batch_id: str) -> str:
 
 def results_key(batch_id: str) -> str:
     return f"results/{batch_id}.jsonl"
+
+
+def raw_download_key(provider: str, provider_file_id: str) -> str:
+    """Where a large raw provider file is staged for a presigned download (kept as long as results)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in provider_file_id)
+    return f"results/downloads/{provider}/{safe}"
 
 
 def _bucket() -> str:

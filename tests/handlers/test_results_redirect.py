@@ -71,3 +71,24 @@ def test_small_results_are_streamed_directly(lambda_sdk, lambda_mode):
     results = list(client.beta.messages.batches.results(batch.id))
     assert [r.custom_id for r in results] == ["one"]
     assert results[0].result.message.content[0].text == "Reply to: hi"
+
+
+def test_a_large_raw_provider_file_is_handed_out_presigned_too(lambda_sdk, lambda_mode):
+    from handlers.storage import table as records
+
+    client = lambda_sdk("openai")
+    content = b'{"custom_id":"x"}\n' * 200  # 3,600 bytes: over this test's 2,000-byte response limit
+    uploaded = client.beta.files.upload(file=("big.jsonl", content, "application/jsonl"))
+    raw_id = records.get_file(uploaded.id).provider_file_id  # OpenAI's own id, passed through in open mode
+
+    from handlers.api import handler
+    from tests.support.lambda_transport import LambdaContext, http_api_event
+
+    event = http_api_event(
+        "GET",
+        f"/anthropic/v1/files/{raw_id}/content",
+        headers={"x-api-key": "k", "x-model-provider": "openai"},
+    )
+    out = handler(event, LambdaContext())
+    assert out["statusCode"] == 302 and "Signature" in out["headers"]["location"]
+    assert client.beta.files.download(raw_id).read() == content  # the SDK follows it
