@@ -538,9 +538,12 @@ def message_from_response(
 
 
 def errored_from_status(status: Mapping[str, Any]) -> dict:
-    """A google.rpc.Status-like ``{code, message, status}`` → an Anthropic errored result."""
+    """A google.rpc.Status-like ``{code, message, status}`` → an Anthropic errored result (or ``canceled``
+    for a request its cancelled batch never ran: gRPC CANCELLED)."""
     code = status.get("code")
     name = status.get("status")
+    if code == 1 or name == "CANCELLED":
+        return {"type": "canceled"}
     if isinstance(code, int) and 100 <= code < 600:
         http = code
     elif isinstance(code, int) and code in _HTTP_FOR_GRPC_CODE:

@@ -614,6 +614,13 @@ def test_error_items_become_errored_results_with_the_anthropic_envelope(status, 
     assert status["message"] in result["error"]["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    "status", [{"code": 1, "message": "Cancelled."}, {"status": "CANCELLED", "message": "x"}]
+)
+def test_an_item_its_cancelled_batch_never_ran_is_canceled_not_errored(status):
+    assert gemini.result_from_output({"error": status}, custom_id="c1") == {"type": "canceled"}
+
+
 def test_an_unreadable_gemini_response_becomes_an_errored_result():
     result = gemini.result_from_output(
         {"response": {"candidates": [{"content": {"parts": ["junk"]}}]}}, custom_id="x"
