@@ -105,9 +105,27 @@ def _raw_provider(ctx: Context, file_id: str) -> str | None:
     return ctx.provider_header if ctx.caller.admin else None
 
 
+def _owned_or_raw(ctx: Context, file_id: str) -> tuple[FileRecord | None, str | None]:
+    """The caller's gateway file, or the provider to pass a raw id to. Files Anthropic's tools made (code
+    execution outputs, named in results) were never uploaded through the gateway: where raw ids are allowed,
+    an unknown ``file_…`` id is asked of Anthropic itself."""
+    raw = _raw_provider(ctx, file_id)
+    if raw:
+        return None, raw
+    try:
+        return service.get_owned_file(ctx.owner, file_id), None
+    except ApiError as exc:
+        tool_file = (
+            ctx.caller.admin and ctx.provider_header in (None, "anthropic") and file_id.startswith("file_")
+        )
+        if exc.status == 404 and tool_file and service.provider_configured("anthropic"):
+            return None, "anthropic"
+        raise
+
+
 @router.get("/{file_id}")
 def retrieve_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> FileMetadataOut:
-    raw = _raw_provider(ctx, file_id)
+    record, raw = _owned_or_raw(ctx, file_id)
     if raw:
         up = service.raw_upstream_file(raw, file_id)
         return FileMetadataOut(
@@ -118,13 +136,13 @@ def retrieve_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> Fi
             created_at=iso(up.created_at),
             downloadable=up.downloadable,
         )
-    return present(service.get_owned_file(ctx.owner, file_id))
+    return present(record)
 
 
 @router.get("/{file_id}/content")
 def download_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> Response:
     limit = settings().results_redirect_bytes
-    raw = _raw_provider(ctx, file_id)
+    record, raw = _owned_or_raw(ctx, file_id)
     if raw:
         content = service.raw_download(raw, file_id)
         if limit is not None and len(content) > limit:
@@ -133,7 +151,6 @@ def download_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> Re
             bucket.put_bytes(key, content)
             return RedirectResponse(bucket.presigned_get(key), status_code=302)
         return Response(content, media_type="application/octet-stream")
-    record = service.get_owned_file(ctx.owner, file_id)
     if limit is not None and record.size_bytes > limit:
         # Behind Lambda a response may not exceed 6 MB: hand out the staged copy by presigned URL instead.
         return RedirectResponse(bucket.presigned_get(bucket.upload_key(record.id)), status_code=302)

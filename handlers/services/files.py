@@ -121,6 +121,14 @@ def get_owned_file(owner: str, file_id: str) -> FileRecord:
     return record
 
 
+def provider_configured(provider_name: str) -> bool:
+    try:
+        get_provider(provider_name)
+    except ApiError:
+        return False
+    return True
+
+
 def raw_upstream_file(provider_name: str, provider_file_id: str) -> UpstreamFile:
     return get_provider(provider_name).get_file(provider_file_id)
 

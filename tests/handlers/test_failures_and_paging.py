@@ -224,3 +224,16 @@ def test_images_and_text_files_by_id_run_on_openai_from_the_staged_copy(
     (result,) = list(client.beta.messages.batches.results(batch.id))
     assert result.result.type == "succeeded", result.result
     assert result.result.message.content[0].text == reply
+
+
+def test_a_file_anthropic_made_itself_is_found_upstream_where_raw_ids_are_allowed(lambda_sdk, providers_env):
+    # Stands in for a code-execution output: a file Anthropic holds that was never uploaded via the gateway.
+    upstream = get_provider("anthropic").upload_file("chart.txt", "text/plain", b"made upstream")
+    client = lambda_sdk()  # open mode: raw ids are allowed
+    meta = client.beta.files.retrieve_metadata(upstream.provider_file_id)
+    assert (meta.id, meta.filename, meta.size_bytes) == (upstream.provider_file_id, "chart.txt", 13)
+    # The emulated Anthropic, like the real one, serves only files its tools made.
+    with pytest.raises(anthropic.BadRequestError, match="does not serve the content"):
+        client.beta.files.download(upstream.provider_file_id)
+    with pytest.raises(anthropic.NotFoundError):
+        client.beta.files.retrieve_metadata("file_" + "0" * 24)

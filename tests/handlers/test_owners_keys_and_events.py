@@ -59,6 +59,11 @@ def test_an_owner_never_sees_another_owners_batches_or_files(keys_mode, capsys):
         list(bob.beta.messages.batches.results(batch.id))
     assert [r.custom_id for r in alice.beta.messages.batches.results(batch.id)] == ["a"]
     assert alice.beta.files.download(upload.id).read() == b"alice's words"
+    # Anthropic's own id of the upload is no way around isolation: only admin keys reach raw upstream ids.
+    upstream_id = table.get_file(upload.id).provider_file_id
+    for caller in (alice, bob):
+        with pytest.raises(anthropic.NotFoundError):
+            caller.beta.files.retrieve_metadata(upstream_id)
 
 
 def test_keys_cli_lists_without_secrets_and_revoked_keys_stop_working(keys_mode, capsys):
