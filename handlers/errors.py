@@ -46,7 +46,7 @@ class ApiError(Exception):
         self.message = message
         self.error_type = error_type or error_type_for_status(status)
         # Response headers the SDK acts on: retry-after(-ms), and x-should-retry to stop retries that cannot help.
-        self.headers = headers or {}
+        self.headers = dict(headers or {})
 
 
 # Told to the SDK with an error that no retry can fix (the gateway's configuration), so it does not try thrice.

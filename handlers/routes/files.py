@@ -144,10 +144,13 @@ def download_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> Re
     limit = settings().results_redirect_bytes
     record, raw = _owned_or_raw(ctx, file_id)
     if raw:
+        key = bucket.raw_download_key(raw, file_id)
+        if limit is not None and bucket.size_of(key) is not None:
+            return RedirectResponse(bucket.presigned_get(key), status_code=302)  # staged by an earlier call
         content = service.raw_download(raw, file_id)
         if limit is not None and len(content) > limit:
-            # Too big for a Lambda response (e.g. an OpenAI batch output): staged, then handed out presigned.
-            key = bucket.raw_download_key(raw, file_id)
+            # Too big for a Lambda response (e.g. an OpenAI batch output): staged once (provider files do not
+            # change), then handed out presigned.
             bucket.put_bytes(key, content)
             return RedirectResponse(bucket.presigned_get(key), status_code=302)
         return Response(content, media_type="application/octet-stream")

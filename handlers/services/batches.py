@@ -36,6 +36,7 @@ BATCH_WINDOW = timedelta(hours=24)  # expires_at, as on Anthropic
 OVERDUE_GRACE = timedelta(hours=1)
 # How long a shard cancelled at the batch's expiry may take to report its end (with its partial output).
 OVERDUE_CANCEL_WAIT_SECONDS = 15 * 60
+_OVERDUE_WAIT_SINCE = "overdue_wait_since"  # ShardRef.data: when the gateway began waiting for its end
 
 
 def referenced_file_ids(requests: Iterable[dict]) -> list[str]:
@@ -102,7 +103,7 @@ def _needs_copy(ref: FileRef, provider_name: str, provider) -> bool:
     lifetime = provider.file_lifetime
     if lifetime is None or ref.created_at is None:
         return False
-    batch_ends_by = utcnow() + BATCH_WINDOW + OVERDUE_GRACE
+    batch_ends_by = utcnow() + BATCH_WINDOW + OVERDUE_GRACE + timedelta(seconds=OVERDUE_CANCEL_WAIT_SECONDS)
     return parse_iso(ref.created_at) + lifetime < batch_ends_by
 
 
@@ -395,19 +396,25 @@ def _wind_down_overdue(batch: BatchRecord) -> BatchRecord:
     for shard in batch.shards:
         if shard.phase == "ended":
             continue
-        since = shard.data.get(OVERDUE_SINCE)
-        if since is None:
-            try:
-                provider.cancel_shard(shard)
-            except Exception as exc:
-                log_event(
-                    "shard_cancel_failed", batch_id=batch.id, shard=shard.index, error=type(exc).__name__
-                )
-            shard.data[OVERDUE_SINCE] = str(int(now))
-            shard.data["cancel_requested"] = "1"
-            shard.phase = "canceling"
-        elif now - float(since) > OVERDUE_CANCEL_WAIT_SECONDS:
-            shard.phase, shard.ending, shard.fallback = "ended", "expired", dict(EXPIRED)
+        waiting_since = shard.data.get(_OVERDUE_WAIT_SINCE)
+        if waiting_since is None:
+            shard.data[_OVERDUE_WAIT_SINCE] = str(int(now))
+            if shard.data.get("cancel_requested") != "1":  # a shard the user cancelled keeps "canceled"
+                try:
+                    provider.cancel_shard(shard)
+                except Exception as exc:
+                    log_event(
+                        "shard_cancel_failed", batch_id=batch.id, shard=shard.index, error=type(exc).__name__
+                    )
+                shard.data[OVERDUE_SINCE] = str(int(now))
+                shard.data["cancel_requested"] = "1"
+                shard.phase = "canceling"
+        elif now - float(waiting_since) > OVERDUE_CANCEL_WAIT_SECONDS:
+            expired = (
+                OVERDUE_SINCE in shard.data
+            )  # else the user had cancelled it: what never ran is canceled
+            shard.phase, shard.ending = "ended", "expired" if expired else "cancelled"
+            shard.fallback = dict(EXPIRED) if expired else {"type": "canceled"}
             shard.data["forced_end"] = (
                 "1"  # its output, if any, is not read: the provider never said it ended
             )

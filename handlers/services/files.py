@@ -66,7 +66,8 @@ def parse_expires_in(value: str | None) -> int | None:
     if value is None:
         return None
     low, high = EXPIRES_IN_SECONDS
-    if not value.strip().isdigit() or not low <= int(value) <= high:
+    digits = value.strip()
+    if not (digits.isascii() and digits.isdecimal()) or not low <= int(digits) <= high:
         raise invalid_request(
             f"expires_in_seconds: must be an integer between {low} and {high}, got {value!r}"
         )
@@ -165,9 +166,7 @@ def list_files(owner, limit, after_id, before_id, provider):
         before_id=before_id,
         provider=provider,
     )
-    now = utcnow()
-    # DynamoDB's TTL removes an expired record only eventually; until then it is hidden here.
-    return [f for f in map(table.file_from_item, items) if not f.expired(now)], has_more
+    return [table.file_from_item(i) for i in items], has_more
 
 
 def files_by_ids(owner: str, ids: list[str], provider: str | None) -> list[FileRecord]:

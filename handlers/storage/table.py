@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from handlers import aws
 from handlers.config import settings
-from handlers.ids import parse_iso
+from handlers.ids import iso, parse_iso, utcnow
 from handlers.providers.base import ShardRef
 from handlers.storage.records import ENDED, BatchRecord, FileRecord, KeyRecord
 
@@ -330,9 +330,16 @@ def list_owned(
         "ScanIndexForward": newer,
         "Limit": limit + 1,
     }
+    filters = []
     if provider:
-        kwargs["FilterExpression"] = "provider = :p"
+        filters.append("provider = :p")
         values[":p"] = {"S": provider}
+    if kind == "file":
+        # DynamoDB's TTL removes an expired file only eventually; until then the listing skips it.
+        filters.append("(attribute_not_exists(expires_at) OR expires_at > :now)")  # RFC 3339 sorts as text
+        values[":now"] = {"S": iso(utcnow())}
+    if filters:
+        kwargs["FilterExpression"] = " AND ".join(filters)
     found: list[dict] = []
     while len(found) <= limit:
         page = _client().query(**kwargs)

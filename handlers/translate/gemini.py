@@ -97,7 +97,7 @@ def _translate_request(custom_id: str, params: Mapping[str, Any], files: Mapping
         if key not in _ACCEPTED_PARAMS:
             raise _refuse(custom_id, f".{key}", "is not supported with x-model-provider: gemini")
     model = params["model"]
-    if type(model) is not str or not _MODEL_NAME.fullmatch(model) or ".." in model:
+    if type(model) is not str or not _MODEL_NAME.fullmatch(model):
         raise _refuse(custom_id, ".model", f"{model!r} is not a Gemini model name (e.g. gemini-2.5-flash)")
 
     system = params.get("system")

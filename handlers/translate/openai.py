@@ -191,22 +191,35 @@ def _output_config(key: str, config: Mapping[str, Any], body: dict) -> None:
         )
 
 
+# Keywords whose subschemas strict mode accepts (and that fits_strict_mode walks); any other keyword holding a
+# subschema (not, if/then/else, prefixItems, …) makes the schema go without strict, to be safe.
+_STRICT_SUBSCHEMAS = ("items", "anyOf", "allOf", "oneOf")
+_STRICT_SCHEMA_MAPS = ("properties", "$defs", "definitions")
+_OTHER_SUBSCHEMAS = ("not", "if", "then", "else", "prefixItems", "patternProperties", "dependentSchemas")
+
+
 def fits_strict_mode(schema: Any) -> bool:
-    """Whether OpenAI's strict mode takes ``schema``: every object lists all its properties as required and
-    forbids others. Schemas with optional properties go without strict (OpenAI would refuse them)."""
+    """Whether OpenAI's strict mode takes ``schema``: an object at the root, and every object lists all its
+    properties as required and forbids others. Other schemas go without strict (OpenAI would refuse them)."""
+    return isinstance(schema, dict) and schema.get("type") == "object" and _strict_subschema(schema)
+
+
+def _strict_subschema(schema: Any) -> bool:
     if isinstance(schema, list):
-        return all(fits_strict_mode(item) for item in schema)
+        return all(_strict_subschema(item) for item in schema)
     if not isinstance(schema, dict):
         return True
+    if any(key in schema for key in _OTHER_SUBSCHEMAS):
+        return False
     properties = schema.get("properties")
     if schema.get("type") == "object" or properties is not None:
         if schema.get("additionalProperties") is not False:
             return False
         if set(schema.get("required") or ()) != set(properties or ()):
             return False
-    nested = [*(properties or {}).values(), *(schema.get("$defs") or {}).values()]
-    nested += [schema[key] for key in ("items", "anyOf", "allOf", "oneOf") if key in schema]
-    return all(fits_strict_mode(item) for item in nested)
+    nested = [value for key in _STRICT_SCHEMA_MAPS for value in (schema.get(key) or {}).values()]
+    nested += [schema[key] for key in _STRICT_SUBSCHEMAS if key in schema]
+    return all(_strict_subschema(item) for item in nested)
 
 
 def _safety_identifier(user_id: Any) -> str:
@@ -344,9 +357,11 @@ def _image_part(source: Mapping[str, Any], where: str, files: Mapping[str, FileR
         url = source["url"]
     elif kind == "file":
         # Chat Completions takes images only inline: the gateway's staged copy goes as a data URL.
-        ref = _inline_file(source["file_id"], files, where)
-        if not ref.mime_type.startswith("image/"):
+        ref = files.get(source["file_id"])
+        if ref is not None and not ref.mime_type.startswith("image/"):
             raise _Refusal(f"{where}.source.file_id", f"file {ref.id!r} is {ref.mime_type}, not an image")
+        if ref is None or ref.content is None:
+            raise _Refusal(f"{where}.source.file_id", f"no file {source['file_id']!r}")
         url = "data:" + ref.mime_type + ";base64," + base64.b64encode(ref.content).decode()
     else:
         raise _Refusal(f"{where}.source.type", f"unknown image source {kind!r}")
@@ -418,13 +433,6 @@ def _pdf_filename(title: Any) -> str:
     if not title or title.__class__ is not str:
         return "document.pdf"
     return title if title.lower().endswith(".pdf") else title + ".pdf"
-
-
-def _inline_file(file_id: str, files: Mapping[str, FileRef], where: str) -> FileRef:
-    ref = files.get(file_id)
-    if ref is None or ref.content is None:
-        raise _Refusal(f"{where}.source.file_id", f"no file {file_id!r}")
-    return ref
 
 
 def _openai_file_id(file_id: str, files: Mapping[str, FileRef], where: str) -> str:

@@ -180,13 +180,15 @@ def test_a_file_uploaded_with_expires_in_seconds_is_gone_for_every_call_once_it_
     assert client.beta.files.download(hourly.id).read() == b"for an hour"
 
     later = datetime.now(UTC) + timedelta(hours=2)
-    monkeypatch.setattr(files_service, "utcnow", lambda: later)
-    monkeypatch.setattr(batches_service, "utcnow", lambda: later)
+    for module in (files_service, batches_service, table):
+        monkeypatch.setattr(module, "utcnow", lambda: later)
     with pytest.raises(anthropic.NotFoundError):
         client.beta.files.retrieve_metadata(hourly.id)
     with pytest.raises(anthropic.NotFoundError):
         client.beta.files.download(hourly.id)
     assert [f.id for f in client.beta.files.list()] == [kept.id]
+    # Pages skip expired files in the query itself, so a page is never emptied by them and paging goes on.
+    assert [f.id for f in client.beta.files.list(limit=1)] == [kept.id]
     document = {"type": "document", "source": {"type": "file", "file_id": hourly.id}}
     params = {**PARAMS, "messages": [{"role": "user", "content": [document]}]}
     with pytest.raises(anthropic.BadRequestError, match="does not exist"):

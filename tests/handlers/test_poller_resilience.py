@@ -154,3 +154,20 @@ def test_a_provider_that_never_reports_the_end_after_the_expiry_cancel_is_ended_
     assert poller.poll_once() == {"ended": 1}
     ended = table.get_batch(batch.id)
     assert ended.counts == {"succeeded": 0, "errored": 0, "canceled": 0, "expired": 1}
+
+
+def test_a_batch_the_user_cancelled_keeps_canceled_when_it_is_ended_at_its_expiry(
+    aws, providers_env, monkeypatch
+):
+    held = {**PARAMS, "messages": [{"role": "user", "content": "[[hold]]"}]}
+    batch = service.create_batch(
+        "local", "anthropic", "https://gw.test/anthropic", [{"custom_id": "h", "params": held}]
+    )
+    provider = get_provider("anthropic")
+    monkeypatch.setattr(provider, "cancel_shard", lambda shard: None)  # the provider never acts on it
+    service.cancel_batch("local", batch.id)
+    monkeypatch.setattr(service, "OVERDUE_GRACE", service.timedelta(hours=-25))
+    assert poller.poll_once() == {"in_progress": 1}
+    monkeypatch.setattr(service, "OVERDUE_CANCEL_WAIT_SECONDS", -1)
+    assert poller.poll_once() == {"ended": 1}
+    assert table.get_batch(batch.id).counts == {"succeeded": 0, "errored": 0, "canceled": 1, "expired": 0}

@@ -92,3 +92,5 @@ def test_a_large_raw_provider_file_is_handed_out_presigned_too(lambda_sdk, lambd
     out = handler(event, LambdaContext())
     assert out["statusCode"] == 302 and "Signature" in out["headers"]["location"]
     assert client.beta.files.download(raw_id).read() == content  # the SDK follows it
+    again = handler(event, LambdaContext())  # staged once: a second call is redirected without re-downloading
+    assert again["statusCode"] == 302

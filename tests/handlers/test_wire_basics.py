@@ -270,8 +270,13 @@ def test_a_malformed_list_cursor_is_the_callers_400_not_a_failed_query(gateway, 
     assert response.json()["error"]["type"] == "invalid_request_error"
 
 
-def test_file_list_selectors_follow_the_sdks_rules(gateway):
+def test_file_list_selectors_follow_the_sdks_rules(gateway, providers_env):
     headers = {"x-api-key": "dummy"}
+    upload = gateway.post(
+        "/anthropic/v1/files", files={"file": ("a.txt", b"words", "text/plain")}, headers=headers
+    )
+    assert upload.status_code == 200, upload.text
+    assert len(gateway.get("/anthropic/v1/files", headers=headers).json()["data"]) == 1
     assert gateway.get("/anthropic/v1/files?scope_id=sesn_123", headers=headers).json()["data"] == []
     both = gateway.get("/anthropic/v1/files?ids[]=file_a&limit=5", headers=headers)
     assert both.status_code == 400 and "ids cannot be combined" in both.json()["error"]["message"]

@@ -316,6 +316,8 @@ def test_an_image_by_file_id_goes_inline_as_a_data_url_from_the_staged_copy():
     assert url == "data:image/png;base64," + base64.b64encode(png).decode()
     not_staged = {"file_img": FileRef("file_img", "openai", "file-img", "cat.png", "image/png")}
     assert "no file 'file_img'" in refusal(params(user([image])), files=not_staged)
+    a_pdf = {"file_img": FileRef("file_img", "openai", "file-p", "a.pdf", "application/pdf")}
+    assert "is application/pdf, not an image" in refusal(params(user([image])), files=a_pdf)
 
 
 def test_a_text_document_by_file_id_goes_as_its_text_and_other_non_pdf_types_are_refused():
@@ -633,7 +635,9 @@ def test_a_schema_strict_mode_can_take_is_sent_strict_so_openai_must_follow_it()
     optional = {**closed, "required": ["answer"]}
     inner_open = json.loads(json.dumps(closed))
     del inner_open["properties"]["items"]["items"]["additionalProperties"]
-    for schema in (optional, inner_open):
+    in_definitions = {**closed, "definitions": {"open": {"type": "object", "properties": {}}}}
+    not_an_object = {"anyOf": [closed]}
+    for schema in (optional, inner_open, in_definitions, not_an_object):
         body = body_of(
             params(user("Hi"), output_config={"format": {"type": "json_schema", "schema": schema}})
         )

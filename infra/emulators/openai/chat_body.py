@@ -174,7 +174,14 @@ def _check_json_schema_format(spec: Any) -> None:
     name = spec.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", name):
         raise LineError("invalid_request", f"Missing required parameter: '{param}.name'.", f"{param}.name")
-    if spec.get("strict") is True and (problem := _strict_schema_problem(spec.get("schema"), ())):
+    schema = spec.get("schema")
+    if spec.get("strict") is True and not (isinstance(schema, dict) and schema.get("type") == "object"):
+        raise LineError(
+            "invalid_request",
+            f"Invalid schema for response_format '{name}': schema must be a JSON Schema of 'type: \"object\"'.",
+            f"{param}.schema",
+        )
+    if spec.get("strict") is True and (problem := _strict_schema_problem(schema, ())):
         raise LineError(
             "invalid_request", f"Invalid schema for response_format '{name}': {problem}", f"{param}.schema"
         )
@@ -199,10 +206,12 @@ def _strict_schema_problem(schema: Any, context: tuple) -> str | None:
     for key, value in properties.items():
         if problem := _strict_schema_problem(value, (*context, "properties", key)):
             return problem
-    for key in ("items", "anyOf", "allOf", "oneOf", "$defs"):
+    for key in ("items", "anyOf", "allOf", "oneOf", "$defs", "definitions"):
         if key in schema:
             inner = schema[key]
-            values = list(inner.values()) if isinstance(inner, dict) and key == "$defs" else inner
+            values = (
+                list(inner.values()) if isinstance(inner, dict) and key in ("$defs", "definitions") else inner
+            )
             if problem := _strict_schema_problem(values, (*context, key)):
                 return problem
     return None
