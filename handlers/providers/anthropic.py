@@ -111,8 +111,13 @@ class AnthropicProvider:
             yield outcome
 
     # --- files ---------------------------------------------------------------------------------------
-    def upload_file(self, filename: str, mime_type: str, content: bytes) -> UpstreamFile:
-        body = self.client.json("POST", "/v1/files", files={"file": (filename, content, mime_type)})
+    def upload_file(
+        self, filename: str, mime_type: str, content: bytes, expires_in_seconds: int | None = None
+    ) -> UpstreamFile:
+        data = {"expires_in_seconds": str(expires_in_seconds)} if expires_in_seconds else None
+        body = self.client.json(
+            "POST", "/v1/files", data=data, files={"file": (filename, content, mime_type)}
+        )
         return upstream_file(body)
 
     def get_file(self, provider_file_id: str) -> UpstreamFile:

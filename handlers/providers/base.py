@@ -136,7 +136,11 @@ class Provider(Protocol):
         """
 
     # --- files ---------------------------------------------------------------------------------------
-    def upload_file(self, filename: str, mime_type: str, content: bytes) -> UpstreamFile: ...
+    def upload_file(
+        self, filename: str, mime_type: str, content: bytes, expires_in_seconds: int | None = None
+    ) -> UpstreamFile:
+        """``expires_in_seconds``: the client asked for the file to go after that long; providers that can
+        expire a file pass it on, so no copy outlives the gateway's record."""
 
     def get_file(self, provider_file_id: str) -> UpstreamFile: ...
 

@@ -294,7 +294,10 @@ class GeminiProvider:
         )
 
     # --- files ---------------------------------------------------------------------------------------
-    def upload_file(self, filename: str, mime_type: str, content: bytes) -> UpstreamFile:
+    def upload_file(
+        self, filename: str, mime_type: str, content: bytes, expires_in_seconds: int | None = None
+    ) -> UpstreamFile:
+        # Gemini has no expiry to set: it removes every file itself 48 h after upload.
         return _upstream_file(self._upload(filename, mime_type, content), filename)
 
     def get_file(self, provider_file_id: str) -> UpstreamFile:

@@ -34,6 +34,9 @@ _UNDOWNLOADABLE_PURPOSES = frozenset({"assistants"})
 _OUTPUT_FILES = ("output_file_id", "error_file_id")
 
 
+MAX_FILE_EXPIRY_SECONDS = 30 * 24 * 3600  # OpenAI's limit on expires_after.seconds
+
+
 class OpenAIProvider:
     name = "openai"
     file_lifetime = None  # user_data files stay until deleted
@@ -144,12 +147,15 @@ class OpenAIProvider:
                 yield Outcome(custom_id, result)
 
     # --- files ---------------------------------------------------------------------------------------
-    def upload_file(self, filename: str, mime_type: str, content: bytes) -> UpstreamFile:
+    def upload_file(
+        self, filename: str, mime_type: str, content: bytes, expires_in_seconds: int | None = None
+    ) -> UpstreamFile:
+        data = {"purpose": upload_purpose(filename)}
+        if expires_in_seconds and expires_in_seconds <= MAX_FILE_EXPIRY_SECONDS:
+            # Past OpenAI's 30-day maximum the copy stays: it must not go before the gateway's record does.
+            data |= {"expires_after[anchor]": "created_at", "expires_after[seconds]": str(expires_in_seconds)}
         uploaded = self.client.json(
-            "POST",
-            "/files",
-            data={"purpose": upload_purpose(filename)},
-            files={"file": (filename, content, mime_type)},
+            "POST", "/files", data=data, files={"file": (filename, content, mime_type)}
         )
         return _upstream_file(uploaded, mime_type)
 

@@ -93,7 +93,7 @@ def upload_file(
     # lifecycle rule; the gateway stops serving it at expires_at.
     bucket.put_bytes(key, content, mime_type, expiring=expires_in_seconds is not None)
     try:
-        upstream = provider.upload_file(name, mime_type, content)
+        upstream = provider.upload_file(name, mime_type, content, expires_in_seconds)
     except Exception:
         bucket.delete(key)
         raise

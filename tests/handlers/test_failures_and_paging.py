@@ -178,6 +178,9 @@ def test_a_file_uploaded_with_expires_in_seconds_is_gone_for_every_call_once_it_
     )
     assert tags["TagSet"] == [{"Key": "batchbridge-expiring", "Value": "true"}]  # the lifecycle rule's tag
     assert client.beta.files.download(hourly.id).read() == b"for an hour"
+    upstream_id = table.get_file(hourly.id).provider_file_id
+    upstream = get_provider("anthropic").client.json("GET", f"/v1/files/{upstream_id}")
+    assert upstream["expires_at"] is not None  # Anthropic's copy goes too: nothing outlives the record
 
     later = datetime.now(UTC) + timedelta(hours=2)
     for module in (files_service, batches_service, table):

@@ -45,6 +45,7 @@ class FakeOpenAI:
         self.contents: dict[str, bytes] = {}
         self.batches: dict[str, dict] = {}
         self.fail_batch_create = False
+        self.forms: list[dict] = []  # the multipart fields of every upload, in order
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -75,6 +76,7 @@ class FakeOpenAI:
         parts = path[len("/v1/") :].split("/")
         if parts == ["files"] and request.method == "POST":
             form = parse_multipart(request)
+            self.forms.append(form)
             file_id = self.add_file(
                 form["file"]["value"], form["file"]["filename"], form["purpose"]["value"].decode()
             )
@@ -478,3 +480,12 @@ def test_a_wrong_key_is_the_gateways_problem_not_the_callers(fake):
     with pytest.raises(UpstreamError) as info:
         provider.get_file("file-1")
     assert info.value.status == 502
+
+
+def test_an_expiring_upload_asks_openai_to_expire_its_copy_too(provider, fake):
+    provider.upload_file("notes.txt", "text/plain", b"x", expires_in_seconds=7200)
+    form = fake.forms[-1]
+    assert form["expires_after[anchor]"]["value"] == b"created_at"
+    assert form["expires_after[seconds]"]["value"] == b"7200"
+    provider.upload_file("notes.txt", "text/plain", b"x", expires_in_seconds=90 * 24 * 3600)
+    assert "expires_after[seconds]" not in fake.forms[-1]  # past OpenAI's 30 days: the copy must outlive it
