@@ -595,8 +595,12 @@ TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED"})
 
 
 def batch_state(operation: Mapping[str, Any]) -> str:
-    """``metadata.state`` without its ``BATCH_STATE_``/``JOB_STATE_`` prefix (``UNSPECIFIED`` when absent)."""
+    """``metadata.state`` without its ``BATCH_STATE_``/``JOB_STATE_`` prefix (``UNSPECIFIED`` when absent).
+
+    A long-running operation that is ``done`` with an ``error`` and no state of its own has failed."""
     state = (operation.get("metadata") or {}).get("state") or "STATE_UNSPECIFIED"
+    if state.endswith("STATE_UNSPECIFIED") and operation.get("done") and operation.get("error"):
+        return "FAILED"
     for prefix in ("BATCH_STATE_", "JOB_STATE_", "STATE_"):
         if state.startswith(prefix):
             return state[len(prefix) :]

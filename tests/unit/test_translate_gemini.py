@@ -689,6 +689,12 @@ def test_missing_state_is_unspecified():
     assert gemini.batch_state({"name": "batches/b", "metadata": {}}) == "UNSPECIFIED"
 
 
+def test_a_done_operation_with_an_error_and_no_state_has_failed():
+    error = {"code": 13, "message": "Internal error."}
+    assert gemini.batch_state({"name": "batches/b", "done": True, "error": error}) == "FAILED"
+    assert gemini.batch_state({"name": "batches/b", "done": False, "error": error}) == "UNSPECIFIED"
+
+
 def test_batch_stats_are_ints_with_omitted_counters_as_zero():
     operation = {"metadata": {"batchStats": {"requestCount": "3", "pendingRequestCount": "3"}}}
     assert gemini.batch_stats(operation) == {
