@@ -157,7 +157,7 @@ def download_file(file_id: str, ctx: Annotated[Context, Depends(context)]) -> Re
     if limit is not None and record.size_bytes > limit:
         # Behind Lambda a response may not exceed 6 MB: hand out the staged copy by presigned URL instead.
         return RedirectResponse(bucket.presigned_get(bucket.upload_key(record.id)), status_code=302)
-    content, mime_type = service.download_file(ctx.owner, file_id)
+    content, mime_type = service.download_file(record)  # the record _owned_or_raw already read
     return Response(content, media_type=mime_type)
 
 

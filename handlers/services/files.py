@@ -146,14 +146,13 @@ def delete_file(owner: str, file_id: str) -> None:
     log_event("file_deleted", file_id=file_id, provider=record.provider)
 
 
-def download_file(owner: str, file_id: str) -> tuple[bytes, str]:
-    """The user's own upload from the staged copy (works whatever the provider serves)."""
-    record = get_owned_file(owner, file_id)
-    content = bucket.get_bytes(bucket.upload_key(file_id))
+def download_file(record: FileRecord) -> tuple[bytes, str]:
+    """An owned file's bytes from the staged copy (works whatever the provider serves)."""
+    content = bucket.get_bytes(bucket.upload_key(record.id))
     if content is None:
         content = get_provider(record.provider).download_file(record.provider_file_id)
     if content is None:
-        raise ApiError(404, f"the content of file {file_id!r} is no longer available")
+        raise ApiError(404, f"the content of file {record.id!r} is no longer available")
     return content, record.mime_type
 
 
